@@ -1,0 +1,111 @@
+"""Glue job: validate one business day of transactions (thin entry point).
+
+Runs unchanged on AWS Glue 5.1 (arguments resolved by awsglue, the session Glue made) and
+locally with spark-submit (`spark-submit glue_jobs/validate_transactions.py --business_date
+2026-11-28 --input_uri ... `), where awsglue is absent and a local session is built.
+
+Arguments (Glue style, `--name value`):
+  --business_date      YYYY-MM-DD (required)
+  --input_uri          folder or file of the day's deliveries (required; repeat with commas)
+  --processed_uri, --quarantine_uri, --rejected_uri, --results_uri   output roots (required)
+  --reference_merchants_uri   merchants reference table (optional)
+  --dataset            default transactions
+  --run_id             default: derived from the Glue JOB_RUN_ID or random
+  --fail_on_blocked    "true" makes a blocked batch fail the job run (default "false":
+                       the results document carries the status for the DAG to act on)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+REQUIRED = [
+    "business_date",
+    "input_uri",
+    "processed_uri",
+    "quarantine_uri",
+    "rejected_uri",
+    "results_uri",
+]
+OPTIONAL = {
+    "dataset": "transactions",
+    "reference_merchants_uri": "",
+    "run_id": "",
+    "fail_on_blocked": "false",
+    "JOB_RUN_ID": "",
+}
+
+
+def resolve_arguments(argv: list[str]) -> dict[str, str]:
+    """awsglue's getResolvedOptions where it exists; the same `--name value` rules otherwise."""
+    try:
+        from awsglue.utils import getResolvedOptions  # type: ignore[import-not-found]
+    except ImportError:
+        getResolvedOptions = None
+    present = [name for name in OPTIONAL if f"--{name}" in argv]
+    if getResolvedOptions is not None:
+        return {**OPTIONAL, **getResolvedOptions(argv, REQUIRED + present)}
+    values = dict(OPTIONAL)
+    index = 1
+    while index < len(argv):
+        token = argv[index]
+        if token.startswith("--") and index + 1 < len(argv):
+            values[token[2:]] = argv[index + 1]
+            index += 2
+        else:
+            index += 1
+    missing = [name for name in REQUIRED if not values.get(name)]
+    if missing:
+        raise SystemExit(f"validate_transactions: missing job arguments: --{', --'.join(missing)}")
+    return values
+
+
+def spark_session():  # type: ignore[no-untyped-def]
+    """Glue's session on Glue; a local one elsewhere."""
+    try:
+        from awsglue.context import GlueContext  # type: ignore[import-not-found]
+        from pyspark.context import SparkContext
+    except ImportError:
+        from fintech_dq.spark_session import local_spark
+
+        return local_spark("validate_transactions")
+    return GlueContext(SparkContext.getOrCreate()).spark_session
+
+
+def main(argv: list[str]) -> int:
+    from fintech_dq.contract import load_rules
+    from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
+    from fintech_dq.rules import rules_path
+
+    args = resolve_arguments(argv)
+    rules = load_rules(rules_path(args["dataset"]))
+    references = (
+        {"merchants": args["reference_merchants_uri"]} if args["reference_merchants_uri"] else {}
+    )
+    request = ValidationRequest(
+        dataset=args["dataset"],
+        business_date=date.fromisoformat(args["business_date"]),
+        inputs=[uri for uri in args["input_uri"].split(",") if uri],
+        outputs=OutputLocations(
+            processed=args["processed_uri"],
+            quarantine=args["quarantine_uri"],
+            rejected=args["rejected_uri"],
+            results=args["results_uri"],
+        ),
+        references=references,
+        run_id=args["run_id"] or args["JOB_RUN_ID"] or None,
+    )
+    result = validate_batch(spark_session(), rules, request)
+    summary = {k: result.document[k] for k in ("run_id", "business_date", "status", "counts")}
+    print(
+        json.dumps({"event": "validation_finished", "results_uri": result.results_uri, **summary})
+    )
+    if result.blocked and args["fail_on_blocked"].lower() == "true":
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,79 @@
+"""What every row check produces, and the context it is built in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from fintech_dq.contract import DatasetRules, RuleSpec
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column
+
+# Names of helper columns the engine adds before row checks run (joins and lookups).
+TYPED_PREFIX = "_t_"
+DUPLICATE_FIRST_FILE = "_dup_first_file"
+DUPLICATE_FIRST_LINE = "_dup_first_line"
+HISTORY_SEEN_DATE = "_seen_business_date"
+SOURCE_FILE = "_source_file"
+SOURCE_LINE = "_source_line"
+
+
+def reference_found_column(reference: str) -> str:
+    return f"_ref_{reference}_found"
+
+
+def reference_value_column(reference: str, column: str) -> str:
+    return f"_ref_{reference}_{column}"
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A compiled row rule. `failed` is never null; `message` explains one row's failure."""
+
+    rule: RuleSpec
+    failed: Column
+    message: Column
+
+
+@dataclass
+class CheckContext:
+    """What a row check may refer to: the contract, the run's clock and business date."""
+
+    rules: DatasetRules
+    business_date: date
+    now: datetime
+    reference_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def value(self, name: str) -> Column:
+        """The typed value of a contract column (decimal, timestamp or string)."""
+        from pyspark.sql import functions as F
+
+        return F.col(TYPED_PREFIX + name)
+
+    def raw(self, name: str) -> Column:
+        """The column as the sender wrote it (text), for messages and quarantine."""
+        from pyspark.sql import functions as F
+
+        return F.col(name)
+
+    def shown(self, name: str) -> Column:
+        """The raw value quoted for a message, cut to 40 characters and card-number-masked."""
+        from pyspark.sql import functions as F
+
+        from fintech_dq.expressions.card_numbers import mask_card_numbers
+
+        text = mask_card_numbers(F.substring(F.col(name), 1, 40))
+        return F.coalesce(F.concat(F.lit("'"), text, F.lit("'")), F.lit("null"))
+
+
+RowCheckBuilder = Callable[[RuleSpec, CheckContext], RowCheck]
+
+
+def failed_when(condition: Column) -> Column:
+    """Null-safe: a condition that is null (unknown) is not a failure."""
+    from pyspark.sql import functions as F
+
+    return F.coalesce(condition, F.lit(False))

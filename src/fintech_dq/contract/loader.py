@@ -1,0 +1,337 @@
+"""Load a rules file into DatasetRules, collecting every problem with its file and line.
+
+Two phases, as in Soda's contract parser: first the YAML is checked against the structure
+(top-level keys, each rule against its type's keys), then the meaning (columns exist,
+regexes compile, ids unique). All problems are reported at once, not only the first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from fintech_dq.contract.located_yaml import LocatedDocument, parse_located
+from fintech_dq.contract.model import ColumnSpec, DatasetRules, RuleSpec, Severity
+from fintech_dq.contract.rule_types import (
+    BATCH_RULE_TYPES,
+    COLUMN_KEYS,
+    ROW_RULE_TYPES,
+    params_schema,
+)
+
+TOP_LEVEL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["dataset", "version", "columns", "rules"],
+    "additionalProperties": False,
+    "properties": {
+        "dataset": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"},
+        "version": {"type": "string", "pattern": r"^[0-9]+\.[0-9]+\.[0-9]+$"},
+        "contract": {"type": "string"},
+        "delivery": {"type": "object"},
+        "columns": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {
+                "type": "object",
+                "required": ["type"],
+                "additionalProperties": False,
+                "properties": {
+                    "type": {
+                        "type": "string",
+                        "pattern": r"^(string|timestamp|decimal\([0-9]+, ?[0-9]+\))$",
+                    },
+                    "required": {"type": "boolean"},
+                    "null_means": {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
+                },
+            },
+        },
+        "schema_policy": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                key: {"enum": ["breaking", "additive"]}
+                for key in ("missing_column", "retyped_column", "extra_column")
+            },
+        },
+        "outcome": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "fail_when_quarantine_rate_above": {"type": "number", "minimum": 0, "maximum": 1}
+            },
+        },
+        "rules": {"type": "array", "items": {"type": "object"}},
+        "batch_rules": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+DEFAULT_SCHEMA_POLICY = {
+    "missing_column": "breaking",
+    "retyped_column": "breaking",
+    "extra_column": "additive",
+}
+
+
+class RulesFileError(ValueError):
+    """A rules file that cannot be used; `problems` lists each one as 'file:line:col: text'."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        count = len(problems)
+        heading = f"{count} problem{'s' if count != 1 else ''} in the rules file"
+        super().__init__(heading + ":\n  " + "\n  ".join(problems))
+
+
+def load_rules(path: str | Path) -> DatasetRules:
+    """Read and check a rules file."""
+    file_path = Path(path)
+    try:
+        text = file_path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise RulesFileError([f"{file_path}: cannot read: {error.strerror}"]) from error
+    return load_rules_text(text, str(file_path))
+
+
+def load_rules_text(text: str, source: str) -> DatasetRules:
+    """Parse and check rules given as text; `source` names it in error messages."""
+    try:
+        document = parse_located(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
+        reason = getattr(error, "problem", None) or str(error)
+        raise RulesFileError([f"{source}:{where}: not valid YAML: {reason}"]) from error
+    problems = _Problems(source, document)
+    for line, column, message in document.problems:
+        problems.items.append(f"{source}:{line}:{column}: {message}")
+    if not isinstance(document.value, dict):
+        problems.add((), "the file must be a mapping with dataset, version, columns and rules")
+        raise RulesFileError(problems.items)
+    _check_schema(document.value, TOP_LEVEL_SCHEMA, (), problems)
+    if problems.items:
+        raise RulesFileError(problems.items)
+    rules = _build(document.value, problems, text, source)
+    if problems.items:
+        raise RulesFileError(problems.items)
+    return rules
+
+
+class _Problems:
+    def __init__(self, source: str, document: LocatedDocument) -> None:
+        self.source = source
+        self.document = document
+        self.items: list[str] = []
+
+    def add(self, path: tuple[str | int, ...], message: str) -> None:
+        line, column = self.document.where(path)
+        self.items.append(f"{self.source}:{line}:{column}: {message}")
+
+
+def _check_schema(
+    value: Any, schema: dict[str, Any], base: tuple[str | int, ...], problems: _Problems
+) -> None:
+    validator = jsonschema.Draft202012Validator(schema)
+    for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path))):
+        path = (*base, *error.absolute_path)
+        problems.add(path, _describe(error, path, schema))
+
+
+def _describe(error: jsonschema.ValidationError, path: tuple[Any, ...], schema: Any) -> str:
+    where = _path_text(path)
+    if error.validator == "additionalProperties":
+        known = sorted(error.schema.get("properties", {}))
+        extras = [key for key in error.instance if key not in known]
+        parts = []
+        for key in extras:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
+            parts.append(f"unknown key '{key}'{hint}")
+        return f"{where}: " + "; ".join(parts)
+    if error.validator == "required":
+        return f"{where}: {error.message.replace('is a required property', 'is missing')}"
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"{where}: {error.instance!r} is not one of {allowed}"
+    if error.validator == "anyOf" and isinstance(error.instance, dict):
+        return f"{where}: needs at least one of greater_than, at_least, less_than, at_most"
+    return f"{where}: {error.message}"
+
+
+def _path_text(path: tuple[Any, ...]) -> str:
+    if not path:
+        return "top level"
+    text = str(path[0])
+    for part in path[1:]:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def _build(raw: dict[str, Any], problems: _Problems, text: str, source: str) -> DatasetRules:
+    columns = tuple(
+        ColumnSpec(
+            name=name,
+            type=spec["type"].replace(" ", ""),
+            required=bool(spec.get("required", False)),
+            null_means=Decimal(spec["null_means"]) if "null_means" in spec else None,
+            line=problems.document.where(("columns", name))[0],
+        )
+        for name, spec in raw["columns"].items()
+    )
+    column_names = {column.name for column in columns}
+    for column in columns:
+        if column.kind == "decimal":
+            precision, scale = column.precision_scale
+            if not 0 < precision <= 38 or scale > precision:
+                problems.add(
+                    ("columns", column.name, "type"), f"{column.type} is not a valid decimal"
+                )
+    generated = _generated_rules(columns)
+    written_rows = _build_rules(
+        raw.get("rules", []), "rules", ROW_RULE_TYPES, column_names, problems
+    )
+    written_batch = _build_rules(
+        raw.get("batch_rules", []), "batch_rules", BATCH_RULE_TYPES, column_names, problems
+    )
+    seen: dict[str, int] = {}
+    for rule in (*generated, *written_rows, *written_batch):
+        if rule.id in seen:
+            problems.items.append(
+                f"{source}:{rule.line}:1: rule id '{rule.id}' is used twice "
+                f"(first at line {seen[rule.id]})"
+            )
+        seen.setdefault(rule.id, rule.line)
+    outcome = raw.get("outcome", {})
+    return DatasetRules(
+        dataset=raw["dataset"],
+        version=raw["version"],
+        contract=raw.get("contract", ""),
+        columns=columns,
+        row_rules=(*generated, *written_rows),
+        batch_rules=tuple(written_batch),
+        schema_policy={**DEFAULT_SCHEMA_POLICY, **raw.get("schema_policy", {})},
+        fail_when_quarantine_rate_above=Decimal(
+            str(outcome.get("fail_when_quarantine_rate_above", 0))
+        ),
+        source_path=source,
+        source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        delivery=raw.get("delivery", {}),
+    )
+
+
+def _generated_rules(columns: tuple[ColumnSpec, ...]) -> list[RuleSpec]:
+    """Rules the column contract implies: `<col>.required` and `<col>.type`."""
+    rules = []
+    for column in columns:
+        if column.required:
+            rules.append(
+                RuleSpec(
+                    id=f"{column.name}.required",
+                    type="required",
+                    severity=Severity.ERROR,
+                    description=f"{column.name} is mandatory.",
+                    params={"column": column.name},
+                    line=column.line,
+                    generated=True,
+                )
+            )
+        if column.kind != "string":
+            what = (
+                "an ISO 8601 timestamp with a UTC offset"
+                if column.kind == "timestamp"
+                else f"a plain decimal number that fits {column.type}"
+            )
+            rules.append(
+                RuleSpec(
+                    id=f"{column.name}.type",
+                    type="type",
+                    severity=Severity.ERROR,
+                    description=f"{column.name}, when given, is {what}.",
+                    params={"column": column.name},
+                    line=column.line,
+                    generated=True,
+                )
+            )
+    return rules
+
+
+def _build_rules(
+    items: list[Any],
+    section: str,
+    registry: dict[str, dict[str, Any]],
+    column_names: set[str],
+    problems: _Problems,
+) -> list[RuleSpec]:
+    rules = []
+    for index, item in enumerate(items):
+        path: tuple[str | int, ...] = (section, index)
+        rule_type = item.get("type")
+        if rule_type not in registry:
+            known = sorted(registry)
+            close = difflib.get_close_matches(str(rule_type), known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "known types: " + ", ".join(known)
+            problems.add(
+                (*path, "type"), f"{section}[{index}]: unknown rule type {rule_type!r} ({hint})"
+            )
+            continue
+        before = len(problems.items)
+        _check_schema(item, params_schema(registry[rule_type]), path, problems)
+        _check_meaning(item, path, column_names, problems)
+        if len(problems.items) > before:
+            continue
+        params = {
+            k: v for k, v in item.items() if k not in ("id", "type", "severity", "description")
+        }
+        rules.append(
+            RuleSpec(
+                id=item["id"],
+                type=rule_type,
+                severity=Severity(item["severity"]),
+                description=" ".join(str(item["description"]).split()),
+                params=params,
+                line=problems.document.where(path)[0],
+            )
+        )
+    return rules
+
+
+def _check_meaning(
+    item: dict[str, Any], path: tuple[str | int, ...], column_names: set[str], problems: _Problems
+) -> None:
+    for key in COLUMN_KEYS:
+        name = item.get(key)
+        if isinstance(name, str) and name not in column_names:
+            close = difflib.get_close_matches(name, sorted(column_names), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.add(
+                (*path, key),
+                f"rule '{item.get('id')}': {key} '{name}' is not a column of the dataset{hint}",
+            )
+    columns = item.get("columns")
+    if isinstance(columns, list):
+        for position, name in enumerate(columns):
+            if name not in column_names:
+                problems.add(
+                    (*path, "columns", position),
+                    f"rule '{item.get('id')}': '{name}' is not a column of the dataset",
+                )
+    pattern = item.get("pattern")
+    if isinstance(pattern, str):
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            problems.add(
+                (*path, "pattern"), f"rule '{item.get('id')}': pattern does not compile: {error}"
+            )
+    for key in ("greater_than", "at_least", "less_than", "at_most"):
+        if key in item:
+            try:
+                Decimal(str(item[key]))
+            except InvalidOperation:
+                problems.add((*path, key), f"rule '{item.get('id')}': {key} is not a decimal")

@@ -1,0 +1,118 @@
+"""Lookups the row checks read: reference tables, duplicate ids, ids seen in history.
+
+Each is prepared once per run as a small table and joined to the records (Spark picks a
+broadcast join when it is small), so the row checks stay plain column expressions.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from fintech_dq import storage
+from fintech_dq.checks.base import (
+    DUPLICATE_FIRST_FILE,
+    DUPLICATE_FIRST_LINE,
+    HISTORY_SEEN_DATE,
+    SOURCE_FILE,
+    SOURCE_LINE,
+    reference_found_column,
+    reference_value_column,
+)
+
+
+def read_reference(spark: SparkSession, path: str) -> DataFrame:
+    """A reference table as text columns (CSV with a header, or Parquet)."""
+    is_csv = path.endswith((".csv", ".csv.gz")) or any(
+        name.endswith((".csv", ".csv.gz")) for name in storage.list_files(path)
+    )
+    if is_csv:
+        return spark.read.option("header", True).option("inferSchema", False).csv(path)
+    return spark.read.parquet(path)
+
+
+def join_reference(
+    records: DataFrame,
+    reference: DataFrame,
+    name: str,
+    record_key: str,
+    reference_key: str,
+    value_columns: set[str],
+) -> DataFrame:
+    """Adds `_ref_<name>_found` and `_ref_<name>_<col>`; a key listed twice counts once."""
+    missing = [c for c in (reference_key, *value_columns) if c not in reference.columns]
+    if missing:
+        raise ValueError(f"reference table {name} lacks column(s): {', '.join(missing)}")
+    lookup = reference.groupBy(F.col(reference_key).alias("_ref_key")).agg(
+        *[
+            F.first(F.col(c), ignorenulls=True).alias(reference_value_column(name, c))
+            for c in sorted(value_columns)
+        ],
+        F.lit(True).alias(reference_found_column(name)),
+    )
+    joined = records.join(F.broadcast(lookup), records[record_key] == lookup["_ref_key"], "left")
+    return joined.drop("_ref_key").withColumn(
+        reference_found_column(name), F.coalesce(F.col(reference_found_column(name)), F.lit(False))
+    )
+
+
+def join_duplicates(records: DataFrame, key: str) -> DataFrame:
+    """Adds the first (file, line) of every id that appears more than once in the batch."""
+    first = F.min(F.struct(F.col(SOURCE_FILE), F.col(SOURCE_LINE)))
+    repeated = (
+        records.where(F.col(key).isNotNull())
+        .groupBy(F.col(key).alias("_dup_key"))
+        .agg(F.count(F.lit(1)).alias("_dup_count"), first.alias("_first"))
+        .where(F.col("_dup_count") > 1)
+        .select(
+            "_dup_key",
+            F.col(f"_first.{SOURCE_FILE}").alias(DUPLICATE_FIRST_FILE),
+            F.col(f"_first.{SOURCE_LINE}").alias(DUPLICATE_FIRST_LINE),
+        )
+    )
+    joined = records.join(repeated, records[key] == repeated["_dup_key"], "left")
+    return joined.drop("_dup_key")
+
+
+def join_history(
+    spark: SparkSession,
+    records: DataFrame,
+    key: str,
+    processed_root: str,
+    business_date: date,
+    lookback_days: int,
+) -> tuple[DataFrame, int]:
+    """Adds the latest earlier business date on which each id was processed.
+
+    Returns the joined records and how many earlier business days were found. The batch's
+    own date is excluded, so a rerun of a day does not collide with its previous output.
+    """
+    start = business_date - timedelta(days=lookback_days)
+    if not storage.exists(processed_root):
+        return records.withColumn(HISTORY_SEEN_DATE, F.lit(None).cast("date")), 0
+    history = spark.read.parquet(processed_root)
+    if "business_date" not in history.columns or key not in history.columns:
+        return records.withColumn(HISTORY_SEEN_DATE, F.lit(None).cast("date")), 0
+    window = history.where(
+        (F.col("business_date") >= F.lit(start)) & (F.col("business_date") < F.lit(business_date))
+    )
+    days = len(
+        _partition_dates(processed_root) & {start + timedelta(n) for n in range(lookback_days)}
+    )
+    seen = window.groupBy(F.col(key).alias("_hist_key")).agg(
+        F.max("business_date").alias(HISTORY_SEEN_DATE)
+    )
+    joined = records.join(seen, records[key] == seen["_hist_key"], "left")
+    return joined.drop("_hist_key"), days
+
+
+def _partition_dates(root: str) -> set[date]:
+    """Business dates with data under root, from the partition folder names (no data read)."""
+    found = set()
+    for path in storage.list_files(root, ".parquet"):
+        for part in path.split("/"):
+            if part.startswith("business_date="):
+                found.add(date.fromisoformat(part.split("=", 1)[1]))
+    return found

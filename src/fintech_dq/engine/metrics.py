@@ -1,0 +1,123 @@
+"""The run's metrics, computed in one aggregation grouped by (file, currency).
+
+Every metric is a count or a sum, so the per-file, per-currency and whole-batch figures
+are all sums of these groups (Deequ's mergeable states): one scan serves the manifest
+reconciliation, the per-rule failure counts, null rates and totals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from fintech_dq.checks.base import SOURCE_FILE
+from fintech_dq.contract import DatasetRules
+from fintech_dq.engine.evaluate import CRITICAL_FLAG, QUARANTINE_FLAG, CompiledRules
+from fintech_dq.expressions.decimal_text import parse_decimal
+
+# Manifest totals cover every record whose amount is a decimal at all, even one the
+# contract's type refuses (too many places): parse wide so those still add up.
+_WIDE_PRECISION, _WIDE_SCALE = 38, 12
+
+
+@dataclass
+class GroupFigures:
+    rows: int = 0
+    quarantined: int = 0
+    critical_rows: int = 0
+    amount_total: Decimal = Decimal(0)  # every record whose amount is a decimal
+    processed_amount_total: Decimal = Decimal(0)  # rows that pass to processed
+    rule_failures: dict[str, int] = field(default_factory=dict)
+    nulls: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class BatchFigures:
+    """Figures by (file, currency as written); helpers add them up along either axis."""
+
+    groups: dict[tuple[str, str | None], GroupFigures]
+
+    def rows_by_file(self) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        for (file, _), figures in self.groups.items():
+            totals[file] += figures.rows
+        return dict(totals)
+
+    def totals_by_file(self) -> dict[str, dict[str, Decimal]]:
+        result: dict[str, dict[str, Decimal]] = defaultdict(dict)
+        for (file, currency), figures in self.groups.items():
+            if currency is not None and figures.amount_total:
+                result[file][currency] = (
+                    result[file].get(currency, Decimal(0)) + figures.amount_total
+                )
+        return dict(result)
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(figures, attribute) for figures in self.groups.values())
+
+    def rule_failures(self) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        for figures in self.groups.values():
+            for rule_id, count in figures.rule_failures.items():
+                totals[rule_id] += count
+        return dict(totals)
+
+    def nulls(self) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        for figures in self.groups.values():
+            for column, count in figures.nulls.items():
+                totals[column] += count
+        return dict(totals)
+
+    def amount_totals_by_currency(self, processed_only: bool = False) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for (_, currency), figures in self.groups.items():
+            value = figures.processed_amount_total if processed_only else figures.amount_total
+            if currency is not None and value:
+                totals[currency] += value
+        return dict(totals)
+
+
+def compute_figures(
+    checked: DataFrame,
+    rules: DatasetRules,
+    compiled: CompiledRules,
+    amount_column: str = "amount",
+    currency_column: str = "currency",
+) -> BatchFigures:
+    wide_amount = parse_decimal(F.col(amount_column), _WIDE_PRECISION, _WIDE_SCALE)
+    clean_amount = F.when(~F.col(QUARANTINE_FLAG), F.col("_t_" + amount_column))
+    aggregates = [
+        F.count(F.lit(1)).alias("rows"),
+        F.sum(F.col(QUARANTINE_FLAG).cast("long")).alias("quarantined"),
+        F.sum(F.col(CRITICAL_FLAG).cast("long")).alias("critical_rows"),
+        F.sum(wide_amount).alias("amount_total"),
+        F.sum(clean_amount).alias("processed_amount_total"),
+        *[
+            F.sum(F.col(compiled.flag(i)).cast("long")).alias(f"rule_{i}")
+            for i in range(len(compiled.checks))
+        ],
+        *[
+            F.sum(F.col(c.name).isNull().cast("long")).alias(f"null_{c.name}")
+            for c in rules.columns
+        ],
+    ]
+    rows = checked.groupBy(SOURCE_FILE, currency_column).agg(*aggregates).collect()
+    groups: dict[tuple[str, str | None], GroupFigures] = {}
+    for row in rows:
+        groups[(row[SOURCE_FILE], row[currency_column])] = GroupFigures(
+            rows=int(row["rows"]),
+            quarantined=int(row["quarantined"] or 0),
+            critical_rows=int(row["critical_rows"] or 0),
+            amount_total=Decimal(row["amount_total"] or 0),
+            processed_amount_total=Decimal(row["processed_amount_total"] or 0),
+            rule_failures={
+                check.rule.id: int(row[f"rule_{i}"] or 0) for i, check in enumerate(compiled.checks)
+            },
+            nulls={c.name: int(row[f"null_{c.name}"] or 0) for c in rules.columns},
+        )
+    return BatchFigures(groups)

@@ -1,0 +1,60 @@
+"""What a validation run is asked to do, where it writes, and what it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OutputLocations:
+    """Roots (local paths or s3:// URIs) laid out as in the buckets.
+
+    processed/quarantine/rejected hold `business_date=YYYY-MM-DD/` partitions; results holds
+    `business_date=YYYY-MM-DD/run_id=<id>/results.json` and is also the metrics history.
+    The processed root doubles as the history of ids already seen.
+    """
+
+    processed: str
+    quarantine: str
+    rejected: str
+    results: str
+
+    @classmethod
+    def under(cls, root: str | Path) -> OutputLocations:
+        base = str(root).rstrip("/")
+        return cls(
+            processed=f"{base}/processed",
+            quarantine=f"{base}/quarantine",
+            rejected=f"{base}/rejected",
+            results=f"{base}/results",
+        )
+
+
+@dataclass(frozen=True)
+class ValidationRequest:
+    dataset: str
+    business_date: date
+    inputs: list[str]
+    outputs: OutputLocations
+    references: dict[str, str] = field(default_factory=dict)
+    run_id: str | None = None
+    now: datetime | None = None  # the run's clock; injectable for tests
+
+
+@dataclass
+class RunResult:
+    """The results document (JSON-ready) and where the run wrote it."""
+
+    document: dict[str, Any]
+    results_uri: str
+
+    @property
+    def status(self) -> str:
+        return str(self.document["status"])
+
+    @property
+    def blocked(self) -> bool:
+        return self.status == "blocked"

@@ -1,0 +1,259 @@
+"""validate_batch: one business day of a dataset, from delivered files to results.
+
+Order of work (each Spark pass named):
+  1. read the files (ingest) and prepare lookups: duplicate ids (one aggregation over the
+     ids), ids in the processed history (a semi-join), reference tables (broadcast);
+  2. one projection computes every row rule's flag, the violations and the outcome; it is
+     persisted, and one aggregation over it computes every figure (per file and currency);
+  3. batch rules run on those figures; a critical failure blocks the batch;
+  4. the rows are written (processed unless blocked, quarantine, rejected) and counted
+     back from storage: rows_in = processed + quarantined + rejected is checked each run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from fintech_dq import __version__, storage
+from fintech_dq.checks.base import HISTORY_SEEN_DATE, CheckContext
+from fintech_dq.checks.references import reference_needs
+from fintech_dq.contract import DatasetRules, RuleSpec, Severity
+from fintech_dq.engine import lookups
+from fintech_dq.engine.batch_rules import (
+    BATCH_RULE_EVALUATORS,
+    BatchFacts,
+    RuleOutcome,
+    plain_decimal,
+)
+from fintech_dq.engine.evaluate import CompiledRules, compile_rules, with_violations
+from fintech_dq.engine.history import load_history
+from fintech_dq.engine.metrics import compute_figures
+from fintech_dq.engine.outputs import (
+    count_written,
+    processed_rows,
+    quarantine_rows,
+    rejected_rows,
+    write_partition,
+)
+from fintech_dq.engine.request import RunResult, ValidationRequest
+from fintech_dq.engine.results import (
+    SCHEMA_VERSION,
+    Counts,
+    decide_status,
+    failure_samples,
+    finding_entry,
+    input_entry,
+    rules_entry,
+)
+from fintech_dq.engine.typed_columns import with_typed_columns
+from fintech_dq.ingest import read_batch
+from fintech_dq.spark_session import apply_required_conf
+
+ID_COLUMN = "transaction_id"
+
+
+def validate_batch(
+    spark: SparkSession, rules: DatasetRules, request: ValidationRequest
+) -> RunResult:
+    started = time.monotonic()
+    started_at = datetime.now(UTC)
+    now = request.now or started_at
+    run_id = request.run_id or f"{request.business_date.isoformat()}-{uuid.uuid4().hex[:12]}"
+    apply_required_conf(spark)
+    if request.dataset != rules.dataset:
+        raise ValueError(f"rules file is for dataset {rules.dataset!r}, not {request.dataset!r}")
+
+    batch = read_batch(spark, request.inputs, rules.columns)
+    checked, compiled, history_days = check_records(
+        spark,
+        rules,
+        batch.records,
+        request.business_date,
+        now,
+        request.references,
+        request.outputs.processed,
+    )
+    checked = checked.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        figures = compute_figures(checked, rules, compiled)
+        rejected_by_file = {
+            row["source_file"]: int(row["count"])
+            for row in batch.rejected.groupBy("source_file").count().collect()
+        }
+
+        # 3. batch rules, and whether the batch is blocked
+        history = load_history(request.outputs.results, request.business_date, 60)
+        facts = BatchFacts(
+            business_date=request.business_date,
+            files=batch.files,
+            findings=batch.findings,
+            figures=figures,
+            rejected_by_file=rejected_by_file,
+            history=history,
+            columns=rules.column_names,
+        )
+        failures = figures.rule_failures()
+        outcomes = [
+            _row_outcome(rule, failures, compiled.not_evaluated) for rule in rules.row_rules
+        ]
+        outcomes += [BATCH_RULE_EVALUATORS[rule.type](rule, facts) for rule in rules.batch_rules]
+        blocked_by = [
+            o.rule.id
+            for o in outcomes
+            if o.status == "failed" and o.rule.severity is Severity.CRITICAL
+        ]
+
+        # 4. write every row somewhere, then count what was written
+        outputs: dict[str, str | None] = {"processed": None}
+        processed = processed_rows(checked, rules, run_id)
+        quarantine = quarantine_rows(checked, rules, run_id, blocked_by)
+        rejected = rejected_rows(batch.rejected, run_id)
+        if not blocked_by:
+            outputs["processed"] = write_partition(
+                processed, request.outputs.processed, request.business_date
+            )
+        outputs["quarantine"] = write_partition(
+            quarantine, request.outputs.quarantine, request.business_date
+        )
+        outputs["rejected"] = write_partition(
+            rejected, request.outputs.rejected, request.business_date
+        )
+    finally:
+        checked.unpersist()
+
+    written = {
+        "processed": count_written(spark, str(outputs["processed"]), processed.schema)
+        if outputs["processed"]
+        else 0,
+        "quarantine": count_written(spark, str(outputs["quarantine"]), quarantine.schema),
+        "rejected": count_written(spark, str(outputs["rejected"]), rejected.schema),
+    }
+    counts = Counts(
+        rows_in=facts.rows_in,
+        processed=written["processed"],
+        quarantined=written["quarantine"],
+        rejected=written["rejected"],
+    )
+    status, reasons = decide_status(outcomes, counts, rules.fail_when_quarantine_rate_above)
+    samples = failure_samples(spark.read.parquet(str(outputs["quarantine"])), ID_COLUMN)
+
+    rows_by_file = figures.rows_by_file()
+    rows = figures.total("rows")
+    nulls = figures.nulls()
+    finished_at = datetime.now(UTC)
+    document: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "dataset": rules.dataset,
+        "business_date": request.business_date.isoformat(),
+        "status": status,
+        "status_reasons": reasons,
+        "blocked_by": blocked_by,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": finished_at.isoformat(timespec="milliseconds"),
+        "duration_seconds": round(time.monotonic() - started, 3),
+        "clock": now.isoformat(timespec="seconds"),
+        "engine": {"name": "fintech-dq", "version": __version__, "spark": spark.version},
+        "rules": rules_entry(rules),
+        "inputs": [
+            input_entry(f, rows_by_file.get(f.path, 0), rejected_by_file.get(f.path, 0))
+            for f in batch.files
+        ],
+        "findings": [finding_entry(f) for f in batch.findings],
+        "counts": counts.as_dict(),
+        "rule_results": [{**o.as_dict(), "samples": samples.get(o.rule.id, [])} for o in outcomes],
+        "metrics": {
+            "quarantine_rate": _rate(counts.quarantined, counts.rows_in),
+            "rejected_rate": _rate(counts.rejected, counts.rows_in),
+            "null_rates": {c: _rate(nulls.get(c, 0), rows) for c in rules.column_names},
+            "amount_totals": _totals(figures.amount_totals_by_currency()),
+            "processed_amount_totals": _totals(
+                figures.amount_totals_by_currency(processed_only=True) if not blocked_by else {}
+            ),
+            "history_days_for_ids": history_days,
+            "history_days_for_metrics": len(history),
+        },
+        "outputs": outputs,
+    }
+    results_uri = storage.join(
+        request.outputs.results,
+        f"business_date={request.business_date.isoformat()}",
+        f"run_id={run_id}",
+        "results.json",
+    )
+    storage.write_text(results_uri, json.dumps(document, indent=2, sort_keys=False))
+    return RunResult(document=document, results_uri=results_uri)
+
+
+def check_records(
+    spark: SparkSession,
+    rules: DatasetRules,
+    records: DataFrame,
+    business_date: date,
+    now: datetime,
+    references: dict[str, str],
+    processed_root: str | None,
+) -> tuple[DataFrame, CompiledRules, int]:
+    """Steps 1 and 2: lookups, typed values and every row rule, as one lazy DataFrame.
+
+    Returns the checked records, the compiled rules (with those not evaluated and why) and
+    how many earlier business days of processed ids were found.
+    """
+    row_rules = list(rules.row_rules)
+    unavailable: dict[str, str] = {}
+    for name, need in reference_needs(row_rules).items():
+        users = [r for r in row_rules if r.params.get("reference") == name]
+        if name not in references:
+            for rule in users:
+                unavailable[rule.id] = (
+                    f"reference table '{name}' was not given (--reference {name}=PATH)"
+                )
+            continue
+        pairs = {(str(r.column), str(r.params["reference_column"])) for r in users}
+        if len(pairs) != 1:
+            raise ValueError(f"rules join reference '{name}' on different keys: {sorted(pairs)}")
+        ((record_key, reference_key),) = pairs
+        table = lookups.read_reference(spark, references[name])
+        records = lookups.join_reference(
+            records, table, name, record_key, reference_key, need["values"]
+        )
+    if any(r.type == "unique" for r in row_rules):
+        records = lookups.join_duplicates(records, ID_COLUMN)
+    history_days = 0
+    history_rules = [r for r in row_rules if r.type == "not_in_history"]
+    if history_rules and processed_root:
+        lookback = max(int(r.params["lookback_days"]) for r in history_rules)
+        records, history_days = lookups.join_history(
+            spark, records, ID_COLUMN, processed_root, business_date, lookback
+        )
+    elif history_rules:
+        records = records.withColumn(HISTORY_SEEN_DATE, F.lit(None).cast("date"))
+    ctx = CheckContext(rules=rules, business_date=business_date, now=now)
+    compiled = compile_rules(row_rules, ctx, unavailable)
+    return with_violations(with_typed_columns(records, rules), compiled), compiled, history_days
+
+
+def _row_outcome(
+    rule: RuleSpec, failures: dict[str, int], not_evaluated: dict[str, str]
+) -> RuleOutcome:
+    if rule.id in not_evaluated:
+        return RuleOutcome(rule, "not_evaluated", details=[not_evaluated[rule.id]])
+    count = failures.get(rule.id, 0)
+    return RuleOutcome(rule, "failed" if count else "passed", failures=count)
+
+
+def _rate(part: int, whole: int) -> float:
+    """Rates are reporting figures (not money): a float rounded to 6 places is fine."""
+    return round(part / whole, 6) if whole else 0.0
+
+
+def _totals(totals: dict[str, Any]) -> dict[str, str]:
+    return {currency: plain_decimal(value) for currency, value in sorted(totals.items())}

@@ -1,0 +1,379 @@
+"""Every row rule on small hand-written rows: where it passes and where it fails.
+
+All cases run through the real engine projection (check_records) in one Spark job; each
+parametrised test then asserts the exact set of rule ids its row broke.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fintech_dq.engine.runner import check_records
+
+BUSINESS_DATE = date(2026, 11, 28)
+NOW = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
+
+CLEAN: dict[str, str | None] = {
+    "transaction_id": "TX20261128000001",
+    "account_id": "ACC0001",
+    "customer_id": "CUS0001",
+    "transaction_type": "PURCHASE",
+    "direction": "DEBIT",
+    "status": "SETTLED",
+    "amount": "100.00",
+    "currency": "USD",
+    "fee_amount": "1.50",
+    "settlement_currency": "EUR",
+    "fx_rate": "0.9",
+    "settlement_amount": "90.00",
+    "merchant_id": "M0001",
+    "mcc": "5411",
+    "card_pan": "411111******1111",
+    "counterparty_iban": None,
+    "counterparty_bic": None,
+    "country": "US",
+    "channel": "POS",
+    "created_at": "2026-11-28T10:00:00Z",
+    "settled_at": "2026-11-28T12:00:00+01:00",
+}
+SAME_CURRENCY = {"settlement_currency": "USD", "fx_rate": "1", "settlement_amount": "100.00"}
+TRANSFER = {
+    "transaction_type": "TRANSFER",
+    "direction": "CREDIT",
+    "status": "AUTHORIZED",
+    "settled_at": None,
+    "merchant_id": None,
+    "mcc": None,
+    "card_pan": None,
+    "counterparty_iban": "GB29NWBK60161331926819",
+    "counterparty_bic": "NWBKGB2L",
+    "channel": "MOBILE",
+}
+NOT_VERIFIABLE = "settlement_amount.matches_fx"
+
+# (case, changes to the clean row, rule ids the row must break — exactly)
+CASES: list[tuple[str, dict[str, Any], set[str]]] = [
+    ("clean purchase", {}, set()),
+    ("clean transfer with IBAN and BIC", TRANSFER, set()),
+    (
+        "IBAN written with spaces",
+        {**TRANSFER, "counterparty_iban": "GB29 NWBK 6016 1331 9268 19"},
+        set(),
+    ),
+    (
+        "clean JPY",
+        {
+            "amount": "1500",
+            "currency": "JPY",
+            "settlement_currency": "JPY",
+            "fx_rate": "1",
+            "settlement_amount": "1500",
+            "fee_amount": "0",
+        },
+        set(),
+    ),
+    (
+        "clean BHD three places",
+        {
+            "amount": "10.125",
+            "currency": "BHD",
+            "settlement_currency": "BHD",
+            "fx_rate": "1",
+            "settlement_amount": "10.125",
+            "fee_amount": None,
+        },
+        set(),
+    ),
+    (
+        "18 significant digits",
+        {
+            **SAME_CURRENCY,
+            "amount": "1234567890123456.78",
+            "settlement_amount": "1234567890123456.78",
+        },
+        set(),
+    ),
+    (
+        "trailing zeros are not extra places",
+        {**SAME_CURRENCY, "amount": "100.0000", "settlement_amount": "100.00"},
+        set(),
+    ),
+    (
+        "settlement within one minor unit",
+        {"amount": "10.00", "fx_rate": "0.2345", "settlement_amount": "2.33"},
+        set(),
+    ),
+    (
+        "settlement two minor units off",
+        {"amount": "10.00", "fx_rate": "0.2345", "settlement_amount": "2.32"},
+        {NOT_VERIFIABLE},
+    ),
+    ("missing account", {"account_id": None}, {"account_id.required"}),
+    ("missing customer", {"customer_id": None}, {"customer_id.required"}),
+    ("missing transaction id", {"transaction_id": None}, {"transaction_id.required"}),
+    ("short transaction id", {"transaction_id": "TX1"}, {"transaction_id.format"}),
+    ("transaction id with space", {"transaction_id": "TX 2026112800"}, {"transaction_id.format"}),
+    ("unknown type", {"transaction_type": "PAYMENT"}, {"transaction_type.allowed"}),
+    ("missing type", {"transaction_type": None}, {"transaction_type.allowed"}),
+    ("purchase as credit", {"direction": "CREDIT"}, {"direction.matches_type"}),
+    (
+        "refund as debit",
+        {"transaction_type": "REFUND", "direction": "DEBIT"},
+        {"direction.matches_type"},
+    ),
+    ("bad direction", {"direction": "IN"}, {"direction.allowed"}),
+    (
+        "unknown status with settlement time",
+        {"status": "PENDING"},
+        {"status.allowed", "settled_at.only_when_settled"},
+    ),
+    ("bad channel", {"channel": "FAX"}, {"channel.allowed"}),
+    (
+        "zero amount",
+        {"amount": "0", "settlement_amount": "0.00", "fee_amount": "0"},
+        {"amount.positive"},
+    ),
+    (
+        "negative amount",
+        {"amount": "-5.00", "settlement_amount": "-4.50", "fee_amount": "0"},
+        {"amount.positive", "fee_amount.not_above_amount"},
+    ),
+    ("exponent amount", {"amount": "1e3"}, {"amount.type", NOT_VERIFIABLE}),
+    ("thousands separator", {"amount": "1,000.00"}, {"amount.type", NOT_VERIFIABLE}),
+    (
+        "too large for decimal(20,4)",
+        {"amount": "123456789012345678"},
+        {"amount.type", NOT_VERIFIABLE},
+    ),
+    (
+        "USD with three places",
+        {**SAME_CURRENCY, "amount": "10.005", "settlement_amount": "10.00"},
+        {"amount.minor_units"},
+    ),
+    (
+        "JPY with a fraction",
+        {
+            "amount": "100.5",
+            "currency": "JPY",
+            "settlement_currency": "JPY",
+            "fx_rate": "1",
+            "settlement_amount": "100",
+            "fee_amount": None,
+        },
+        {"amount.minor_units"},
+    ),
+    (
+        "BHD with four places",
+        {
+            "amount": "10.1255",
+            "currency": "BHD",
+            "settlement_currency": "BHD",
+            "fx_rate": "1",
+            "settlement_amount": "10.126",
+            "fee_amount": None,
+        },
+        {"amount.minor_units"},
+    ),
+    ("unknown currency", {"currency": "XYZ"}, {"currency.iso4217"}),
+    ("missing currency", {"currency": None}, {"currency.iso4217"}),
+    (
+        "unknown settlement currency",
+        {"settlement_currency": "ABC"},
+        {"settlement_currency.iso4217"},
+    ),
+    ("negative fee", {"fee_amount": "-1.00"}, {"fee_amount.non_negative"}),
+    ("fee above amount", {"fee_amount": "100.01"}, {"fee_amount.not_above_amount"}),
+    ("no fee means zero", {"fee_amount": None}, set()),
+    ("zero fx rate", {"fx_rate": "0", "settlement_amount": "0.00"}, {"fx_rate.positive"}),
+    ("missing fx rate", {"fx_rate": None}, {"fx_rate.positive", NOT_VERIFIABLE}),
+    (
+        "rate not one for same currency",
+        {**SAME_CURRENCY, "fx_rate": "1.01", "settlement_amount": "101.00"},
+        {"fx_rate.one_for_same_currency"},
+    ),
+    ("missing settlement amount", {"settlement_amount": None}, {NOT_VERIFIABLE}),
+    ("purchase without merchant", {"merchant_id": None}, {"merchant_id.required_for_card_types"}),
+    ("unknown merchant", {"merchant_id": "M9999"}, {"merchant_id.known"}),
+    ("suspended merchant", {"merchant_id": "M0002"}, {"merchant_id.not_suspended"}),
+    ("mcc with a letter", {"mcc": "54A1"}, {"mcc.format", "mcc.known"}),
+    ("unknown mcc", {"mcc": "0001"}, {"mcc.known"}),
+    (
+        "unmasked card number in card_pan",
+        {"card_pan": "4111111111111111"},
+        {"card_pan.masked", "card_number.unmasked"},
+    ),
+    (
+        "grouped card number in another column",
+        {"customer_id": "4111 1111 1111 1111"},
+        {"card_number.unmasked"},
+    ),
+    ("amex number inside text", {"account_id": "ref 378282246310005 x"}, {"card_number.unmasked"}),
+    ("luhn-failing digits are not a card", {"account_id": "4111111111111112"}, set()),
+    ("badly masked pan", {"card_pan": "4111********1111"}, {"card_pan.masked"}),
+    (
+        "transfer without IBAN",
+        {**TRANSFER, "counterparty_iban": None},
+        {"counterparty_iban.required_for_transfer"},
+    ),
+    (
+        "IBAN check digits wrong",
+        {**TRANSFER, "counterparty_iban": "GB28NWBK60161331926819"},
+        {"counterparty_iban.valid"},
+    ),
+    (
+        "IBAN of the wrong length",
+        {**TRANSFER, "counterparty_iban": "DE8937040044053201300"},
+        {"counterparty_iban.valid"},
+    ),
+    (
+        "BIC with unknown country",
+        {**TRANSFER, "counterparty_bic": "DEUTXXFF"},
+        {"counterparty_bic.valid"},
+    ),
+    (
+        "BIC of nine characters",
+        {**TRANSFER, "counterparty_bic": "DEUTDEFF5"},
+        {"counterparty_bic.valid"},
+    ),
+    ("eleven character BIC", {**TRANSFER, "counterparty_bic": "DEUTDEFF500"}, set()),
+    ("unknown country", {"country": "XX"}, {"country.iso3166"}),
+    ("lower-case country", {"country": "us"}, {"country.iso3166"}),
+    (
+        "created next year",
+        {"created_at": "2027-11-28T10:00:00Z", "settled_at": None, "status": "AUTHORIZED"},
+        {"created_at.not_in_future", "created_at.in_business_window"},
+    ),
+    ("late arrival three days", {"created_at": "2026-11-25T00:00:00Z"}, set()),
+    (
+        "five days late",
+        {"created_at": "2026-11-23T10:00:00Z", "settled_at": "2026-11-23T11:00:00Z"},
+        {"created_at.in_business_window"},
+    ),
+    (
+        "day after business date",
+        {"created_at": "2026-11-29T00:00:00Z", "settled_at": "2026-11-29T01:00:00Z"},
+        {"created_at.in_business_window"},
+    ),
+    ("timestamp without offset", {"created_at": "2026-11-28T10:00:00"}, {"created_at.type"}),
+    ("impossible hour", {"created_at": "2026-11-28 25:00"}, {"created_at.type"}),
+    ("authorized with settlement time", {"status": "AUTHORIZED"}, {"settled_at.only_when_settled"}),
+    ("settled without settlement time", {"settled_at": None}, {"settled_at.required_when_settled"}),
+    (
+        "settled before created",
+        {"settled_at": "2026-11-28T09:00:00Z"},
+        {"settled_at.after_created"},
+    ),
+]
+
+
+def _merchants(path: Path) -> str:
+    path.write_text(
+        "merchant_id,name,mcc,country,onboarded_at,status\n"
+        "M0001,Corner Grocery,5411,US,2020-01-01,ACTIVE\n"
+        "M0002,Closed Diner,5812,US,2019-05-01,SUSPENDED\n",
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def _records(spark: Any, rules: Any, rows: list[dict[str, Any]]) -> Any:
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    schema = StructType(
+        [StructField(c, StringType()) for c in rules.column_names]
+        + [StructField("_source_file", StringType()), StructField("_source_line", LongType())]
+    )
+    data = [
+        (*[row.get(c) for c in rules.column_names], "cases.csv", line)
+        for line, row in enumerate(rows, start=2)
+    ]
+    return spark.createDataFrame(data, schema)
+
+
+def _violations(
+    spark: Any, rules: Any, rows: list[dict[str, Any]], tmp: Path, **kw: Any
+) -> list[Any]:
+    records = _records(spark, rules, rows)
+    checked, compiled, _ = check_records(
+        spark,
+        rules,
+        records,
+        BUSINESS_DATE,
+        NOW,
+        {"merchants": _merchants(tmp / "merchants.csv")},
+        kw.get("processed_root"),
+    )
+    assert not compiled.not_evaluated
+    return checked.orderBy("_source_line").collect()
+
+
+@pytest.fixture(scope="module")
+def case_results(spark: Any, transactions_rules: Any, tmp_path_factory: Any) -> dict[str, Any]:
+    rows = []
+    for index, (_, changes, _) in enumerate(CASES):
+        row = {**CLEAN, **changes}
+        if "transaction_id" not in changes:
+            row["transaction_id"] = f"TX20261128{index:06d}"
+        rows.append(row)
+    results = _violations(spark, transactions_rules, rows, tmp_path_factory.mktemp("rules"))
+    return {case: result for (case, _, _), result in zip(CASES, results, strict=True)}
+
+
+@pytest.mark.parametrize(("case", "changes", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_row_rule(
+    case_results: dict[str, Any], case: str, changes: dict[str, Any], expected: set[str]
+) -> None:
+    row = case_results[case]
+    broken = {v["rule_id"] for v in row["dq_violations"]}
+    assert broken == expected, [v["message"] for v in row["dq_violations"]]
+
+
+def test_messages_never_show_a_card_number(case_results: dict[str, Any]) -> None:
+    for case in ("unmasked card number in card_pan", "grouped card number in another column"):
+        messages = " ".join(v["message"] for v in case_results[case]["dq_violations"])
+        assert "411111******1111" in messages
+        assert "4111111111111111" not in messages.replace(" ", "")
+
+
+def test_typed_values_are_exact_decimals(case_results: dict[str, Any]) -> None:
+    row = case_results["18 significant digits"]
+    assert row["_t_amount"] == Decimal("1234567890123456.78")
+    assert row["_t_fee_amount"] == Decimal("1.50")
+    assert case_results["no fee means zero"]["_t_fee_amount"] == Decimal(0)
+
+
+def test_duplicates_keep_the_first_copy(
+    spark: Any, transactions_rules: Any, tmp_path: Path
+) -> None:
+    rows = [dict(CLEAN), {**CLEAN, "transaction_id": "TX20261128999999"}, dict(CLEAN)]
+    results = _violations(spark, transactions_rules, rows, tmp_path)
+    broken = [{v["rule_id"] for v in r["dq_violations"]} for r in results]
+    assert broken == [set(), set(), {"transaction_id.unique_in_batch"}]
+    assert "cases.csv line 2" in results[2]["dq_violations"][0]["message"]
+
+
+def test_ids_processed_within_90_days_are_refused(
+    spark: Any, transactions_rules: Any, tmp_path: Path
+) -> None:
+    processed = tmp_path / "processed"
+    old = spark.createDataFrame([("TX_SEEN_0001",), ("TX_OLD_00001",)], "transaction_id string")
+    old.where("transaction_id = 'TX_SEEN_0001'").write.parquet(
+        str(processed / "business_date=2026-11-20")
+    )
+    old.where("transaction_id = 'TX_OLD_00001'").write.parquet(
+        str(processed / "business_date=2026-08-01")
+    )
+    rows = [
+        {**CLEAN, "transaction_id": "TX_SEEN_0001"},
+        {**CLEAN, "transaction_id": "TX_OLD_00001"},
+        {**CLEAN, "transaction_id": "TX_NEW_00001"},
+    ]
+    results = _violations(spark, transactions_rules, rows, tmp_path, processed_root=str(processed))
+    broken = [{v["rule_id"] for v in r["dq_violations"]} for r in results]
+    assert broken == [{"transaction_id.not_seen_recently"}, set(), set()]
+    assert "2026-11-20" in results[0]["dq_violations"][0]["message"]

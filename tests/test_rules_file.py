@@ -1,0 +1,130 @@
+"""The rules file: the packaged one loads, and mistakes are errors naming file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fintech_dq.checks.registry import ROW_CHECK_BUILDERS
+from fintech_dq.contract import RulesFileError, Severity, load_rules, load_rules_text
+from fintech_dq.contract.rule_types import BATCH_RULE_TYPES, ROW_RULE_TYPES
+from fintech_dq.engine.batch_rules import BATCH_RULE_EVALUATORS
+from fintech_dq.rules import rules_path
+
+PACKAGED = rules_path("transactions")
+CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contracts" / "transactions.md"
+
+MINIMAL = """\
+dataset: demo
+version: 1.0.0
+columns:
+  id: {type: string, required: true}
+  amount: {type: "decimal(20,4)"}
+rules:
+  - id: amount.positive
+    type: range
+    column: amount
+    greater_than: "0"
+    severity: error
+    description: Positive.
+"""
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(RulesFileError) as caught:
+        load_rules_text(text, "demo.yaml")
+    return caught.value.problems
+
+
+def test_packaged_rules_load_with_every_contract_column() -> None:
+    rules = load_rules(PACKAGED)
+    assert rules.dataset == "transactions"
+    assert len(rules.columns) == 21
+    assert {c.name for c in rules.columns if c.required} == {
+        "transaction_id",
+        "account_id",
+        "customer_id",
+        "amount",
+        "created_at",
+    }
+    assert rules.column("fx_rate").precision_scale == (20, 10)
+    assert rules.rule("card_number.unmasked").severity is Severity.CRITICAL
+    assert rules.rule("batch.manifest_totals").severity is Severity.CRITICAL
+    assert rules.rule("batch.volume_band").severity is Severity.WARN
+    assert rules.rule("amount.type").generated
+
+
+@pytest.mark.skipif(not CONTRACT.exists(), reason="shared contract not beside the repo")
+def test_every_contract_column_is_in_the_rules_file() -> None:
+    rules = load_rules(PACKAGED)
+    table_rows = [
+        line.split("|")[1].strip()
+        for line in CONTRACT.read_text().splitlines()
+        if line.startswith("| ") and not line.startswith("| column") and "---" not in line
+    ]
+    assert set(table_rows) == set(rules.column_names)
+
+
+def test_every_rule_type_has_an_implementation() -> None:
+    assert set(ROW_RULE_TYPES) == set(ROW_CHECK_BUILDERS)
+    assert set(BATCH_RULE_TYPES) == set(BATCH_RULE_EVALUATORS)
+
+
+def test_minimal_file_loads_and_generates_required_and_type_rules() -> None:
+    rules = load_rules_text(MINIMAL, "demo.yaml")
+    assert [r.id for r in rules.row_rules] == ["id.required", "amount.type", "amount.positive"]
+
+
+def test_misspelt_key_names_line_and_suggests() -> None:
+    text = MINIMAL.replace("    column: amount\n", "    colum: amount\n")
+    assert problems_of(text) == [
+        "demo.yaml:7:5: rules[0]: 'column' is missing",
+        "demo.yaml:7:5: rules[0]: unknown key 'colum' (did you mean 'column'?)",
+    ]
+
+
+def test_unknown_rule_type_is_an_error_not_a_skip() -> None:
+    text = MINIMAL.replace("type: range", "type: rnage")
+    assert problems_of(text) == [
+        "demo.yaml:8:11: rules[0]: unknown rule type 'rnage' (did you mean 'range'?)"
+    ]
+
+
+def test_column_not_in_dataset() -> None:
+    text = MINIMAL.replace("    column: amount\n", "    column: amout\n")
+    assert problems_of(text) == [
+        "demo.yaml:9:13: rule 'amount.positive': column 'amout' is not a column of the dataset "
+        "(did you mean 'amount'?)"
+    ]
+
+
+def test_bad_severity_duplicate_key_and_bad_regex_all_reported_at_once() -> None:
+    text = MINIMAL.replace("severity: error", "severity: fatal") + (
+        "  - id: id.format\n    type: pattern\n    column: id\n    pattern: '[a-'\n"
+        "    severity: warn\n    description: x\n    description: y\n"
+    )
+    problems = problems_of(text)
+    assert "demo.yaml:19:5: key 'description' appears twice" in problems
+    assert (
+        "demo.yaml:11:15: rules[0].severity: 'fatal' is not one of warn, error, critical"
+        in problems
+    )
+    assert any(
+        p.startswith("demo.yaml:16:14: rule 'id.format': pattern does not compile")
+        for p in problems
+    )
+
+
+def test_not_yaml() -> None:
+    assert problems_of("dataset: [unclosed\n")[0].startswith("demo.yaml:2:1: not valid YAML")
+
+
+def test_duplicate_rule_ids() -> None:
+    text = MINIMAL + (
+        "  - id: amount.positive\n    type: range\n    column: amount\n    at_least: '1'\n"
+        "    severity: warn\n    description: Again.\n"
+    )
+    assert problems_of(text) == [
+        "demo.yaml:13:1: rule id 'amount.positive' is used twice (first at line 7)"
+    ]
