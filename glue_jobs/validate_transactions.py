@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from typing import Any
 
 REQUIRED = [
     "business_date",
@@ -41,7 +42,7 @@ OPTIONAL = {
 def resolve_arguments(argv: list[str]) -> dict[str, str]:
     """awsglue's getResolvedOptions where it exists; the same `--name value` rules otherwise."""
     try:
-        from awsglue.utils import getResolvedOptions  # type: ignore[import-not-found]
+        from awsglue.utils import getResolvedOptions
     except ImportError:
         getResolvedOptions = None
     present = [name for name in OPTIONAL if f"--{name}" in argv]
@@ -62,10 +63,10 @@ def resolve_arguments(argv: list[str]) -> dict[str, str]:
     return values
 
 
-def spark_session():  # type: ignore[no-untyped-def]
+def spark_session() -> Any:
     """Glue's session on Glue; a local one elsewhere."""
     try:
-        from awsglue.context import GlueContext  # type: ignore[import-not-found]
+        from awsglue.context import GlueContext
         from pyspark.context import SparkContext
     except ImportError:
         from fintech_dq.spark_session import local_spark

@@ -19,6 +19,11 @@ DUPLICATE_FIRST_LINE = "_dup_first_line"
 HISTORY_SEEN_DATE = "_seen_business_date"
 SOURCE_FILE = "_source_file"
 SOURCE_LINE = "_source_line"
+# Set by engine.pan_guard: the PANs found in the row's text, whether any, and each
+# column's value with them masked (what messages and outputs may show).
+PANS = "_pans"
+PAN_FOUND = "_pan_found"
+SAFE_PREFIX = "_safe_"
 
 
 def reference_found_column(reference: str) -> str:
@@ -60,13 +65,14 @@ class CheckContext:
         return F.col(name)
 
     def shown(self, name: str) -> Column:
-        """The raw value quoted for a message, cut to 40 characters and card-number-masked."""
+        """The value as sent, card numbers masked, quoted and cut to 40 characters."""
         from pyspark.sql import functions as F
 
-        from fintech_dq.expressions.card_numbers import mask_card_numbers
-
-        text = mask_card_numbers(F.substring(F.col(name), 1, 40))
-        return F.coalesce(F.concat(F.lit("'"), text, F.lit("'")), F.lit("null"))
+        safe = F.col(SAFE_PREFIX + name)
+        cut = F.when(F.length(safe) > 40, F.concat(safe.substr(1, 37), F.lit("..."))).otherwise(
+            safe
+        )
+        return F.coalesce(F.concat(F.lit("'"), cut, F.lit("'")), F.lit("null"))
 
 
 RowCheckBuilder = Callable[[RuleSpec, CheckContext], RowCheck]

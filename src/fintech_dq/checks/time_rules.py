@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from fintech_dq.checks.base import CheckContext, RowCheck, failed_when
 from fintech_dq.contract import RuleSpec
 
 
-def _utc_literal(moment: datetime):  # type: ignore[no-untyped-def]
+def _utc_literal(moment: datetime) -> Column:
     """A timestamp literal that means the same instant whatever the JVM's zone."""
     return F.to_timestamp(F.lit(moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")))
 

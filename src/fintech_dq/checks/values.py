@@ -48,12 +48,17 @@ def code_set(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
 
 
 def value_mapping(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
-    """`column` must equal mapping[key_column]; keys absent from the mapping are free."""
+    """`column` must equal mapping[key_column]; keys absent from the mapping are free.
+
+    A value that is none of the mapped values (a typo) is left to `allowed_values`, so one
+    bad value is reported once.
+    """
     column, key = str(rule.column), str(rule.params["key_column"])
     mapping: dict[str, str] = {str(k): str(v) for k, v in rule.params["mapping"].items()}
     pairs = [item for k, v in mapping.items() for item in (F.lit(k), F.lit(v))]
     expected = F.element_at(F.create_map(*pairs), ctx.raw(key))
-    condition = expected.isNotNull() & ctx.raw(column).isNotNull() & (ctx.raw(column) != expected)
+    known = ctx.raw(column).isin(sorted(set(mapping.values())))
+    condition = expected.isNotNull() & known & (ctx.raw(column) != expected)
     message = F.concat(
         F.lit(f"{column} "),
         ctx.shown(column),

@@ -15,6 +15,8 @@ VERB_MODULES: tuple[str, ...] = (
     "validate",
     "rules",
     "sample",
+    "local",
+    "deploy",
 )
 
 

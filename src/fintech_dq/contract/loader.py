@@ -114,8 +114,9 @@ def load_rules_text(text: str, source: str) -> DatasetRules:
     if not isinstance(document.value, dict):
         problems.add((), "the file must be a mapping with dataset, version, columns and rules")
         raise RulesFileError(problems.items)
+    before = len(problems.items)
     _check_schema(document.value, TOP_LEVEL_SCHEMA, (), problems)
-    if problems.items:
+    if len(problems.items) > before:  # the rules cannot be read without a sound frame
         raise RulesFileError(problems.items)
     rules = _build(document.value, problems, text, source)
     if problems.items:

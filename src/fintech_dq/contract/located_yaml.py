@@ -62,4 +62,4 @@ def _convert(node: yaml.Node, path: Path, document: LocatedDocument) -> Any:
 
 
 def _scalar(node: yaml.Node) -> Any:
-    return yaml.SafeLoader("").construct_object(node)  # type: ignore[no-untyped-call]
+    return yaml.SafeLoader("").construct_object(node)

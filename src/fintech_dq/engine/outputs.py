@@ -2,7 +2,8 @@
 
 Each output goes to `<root>/business_date=YYYY-MM-DD/`, overwritten as a whole, so a rerun
 of a day replaces that day's rows and nothing else. Card numbers are masked in every
-text column of quarantine and rejected rows: no output ever shows a full PAN.
+column of quarantine rows (engine.pan_guard) and in rejected raw text: no output ever shows
+a full PAN.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from fintech_dq import storage
-from fintech_dq.checks.base import SOURCE_FILE, SOURCE_LINE, TYPED_PREFIX
+from fintech_dq.checks.base import SAFE_PREFIX, SOURCE_FILE, SOURCE_LINE, TYPED_PREFIX
 from fintech_dq.contract import DatasetRules
 from fintech_dq.engine.evaluate import QUARANTINE_FLAG, VIOLATIONS
 from fintech_dq.expressions.card_numbers import contains_unmasked_card_number, mask_card_numbers
@@ -53,7 +54,7 @@ def quarantine_rows(
     else:
         rows = checked.where(F.col(QUARANTINE_FLAG))
     return rows.select(
-        *[mask_card_numbers(F.col(c.name)).alias(c.name) for c in rules.columns],
+        *[F.col(SAFE_PREFIX + c.name).alias(c.name) for c in rules.columns],
         violations.alias(VIOLATIONS),
         F.transform(violations, lambda v: v["rule_id"]).alias("dq_rule_ids"),
         F.col(SOURCE_FILE).alias("source_file"),

@@ -1,0 +1,5 @@
+import sys
+
+from fintech_dq.cli import main
+
+sys.exit(main())
