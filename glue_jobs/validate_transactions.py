@@ -76,12 +76,11 @@ def spark_session() -> Any:
 
 
 def main(argv: list[str]) -> int:
-    from fintech_dq.contract import load_rules
     from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
-    from fintech_dq.rules import rules_path
+    from fintech_dq.rules import load_dataset_rules
 
     args = resolve_arguments(argv)
-    rules = load_rules(rules_path(args["dataset"]))
+    rules = load_dataset_rules(args["dataset"])
     references = (
         {"merchants": args["reference_merchants_uri"]} if args["reference_merchants_uri"] else {}
     )

@@ -128,3 +128,25 @@ def test_duplicate_rule_ids() -> None:
     assert problems_of(text) == [
         "demo.yaml:13:1: rule id 'amount.positive' is used twice (first at line 7)"
     ]
+
+
+def test_packaged_rules_load_from_a_zip_as_on_glue(tmp_path: Path) -> None:
+    """Glue imports --extra-py-files zips without unpacking them."""
+    import shutil
+    import subprocess
+    import sys
+
+    package = Path(__file__).resolve().parents[1] / "src"
+    archive = shutil.make_archive(str(tmp_path / "fintech_dq"), "zip", package, "fintech_dq")
+    code = (
+        "from fintech_dq.rules import load_dataset_rules; import fintech_dq;"
+        f"assert fintech_dq.__file__.startswith({archive!r}), fintech_dq.__file__;"
+        "print(load_dataset_rules('transactions').version)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, {archive!r}); "
+         "sys.path += [p for p in __import__('site').getsitepackages()]; " + code],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1.0.0"

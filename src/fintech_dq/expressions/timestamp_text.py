@@ -1,0 +1,74 @@
+"""Strict reading of ISO 8601 timestamp text with an explicit UTC offset.
+
+Accepted: `YYYY-MM-DDThh:mm:ss[.f{1,6}]` with 'T' or a space, then `Z` or `±hh:mm`
+(offsets up to ±14:00, the widest in use), after trimming spaces. Read to TimestampType,
+which Spark holds as UTC instants (the session time zone is UTC).
+
+One regex checks the format and each field's range; the day of the month is checked
+against the month's length (leap years included) with integer arithmetic; then Spark's
+own CAST to timestamp, which reads exactly this format (offset included) fast, converts.
+CAST alone is lenient (it reads "2026-11-28", "2026-1-1 10:00", text without an offset in
+the session time zone, 9 fraction digits by truncating); the regex leaves it nothing to
+be lenient about. to_timestamp with a pattern is not used: under the default
+spark.sql.legacy.timeParserPolicy (EXCEPTION) a text the old parser would read leniently
+("2026-02-30") raises SparkUpgradeException and fails the job. Nothing invalid reaches
+the CAST, so this holds with ANSI mode on too.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+from fintech_dq.expressions.shown_value import with_shown_value
+
+_DATE = r"(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+_FRACTION = r"(\.[0-9]{1,6})?"
+_OFFSET = r"(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)"
+# Java regexes; `\z` is the very end (`$` would allow a trailing newline).
+STRICT_TIMESTAMP_PATTERN = f"^{_DATE}[T ]{_TIME}{_FRACTION}{_OFFSET}\\z"
+# The general shape, to tell problems apart.
+_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+_HAS_OFFSET = r"(Z|[+-][0-9]{2}:[0-9]{2})\z"
+_LONG_FRACTION = r"\.[0-9]{7,}"
+
+
+def _day_exists(text: Column) -> Column:
+    """Day 29-31 only in months that have it (text known to match the strict pattern)."""
+    year = text.substr(1, 4).cast("int")
+    month = text.substr(6, 2).cast("int")
+    day = text.substr(9, 2).cast("int")
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    return (
+        (day <= 28)
+        | ((month == 2) & (day == 29) & leap)
+        | ((month != 2) & ((day <= 30) | month.isin(1, 3, 5, 7, 8, 10, 12)))
+    )
+
+
+def parse_timestamp(text: Column) -> Column:
+    """TimestampType (UTC) for a strict ISO 8601 timestamp with offset, else null."""
+    trimmed = F.trim(text)
+    readable = F.when(trimmed.rlike(STRICT_TIMESTAMP_PATTERN), _day_exists(trimmed))
+    return F.when(readable, trimmed.cast("timestamp"))
+
+
+def timestamp_text_problem(text: Column) -> Column:
+    """Why `parse_timestamp` refuses `text`, as a short sentence; null when it reads or is null."""
+    trimmed = F.trim(text)
+    words = (
+        F.when(parse_timestamp(text).isNotNull(), F.lit(None))
+        .when(trimmed == "", F.lit("is empty"))
+        .when(
+            ~trimmed.rlike(_SHAPE),
+            F.lit(
+                "is not an ISO 8601 timestamp with offset (YYYY-MM-DDThh:mm:ss[.ffffff]+hh:mm or Z)"
+            ),
+        )
+        .when(~trimmed.rlike(_HAS_OFFSET), F.lit("has no UTC offset (Z or +hh:mm)"))
+        .when(trimmed.rlike(_LONG_FRACTION), F.lit("has more than 6 fractional-second digits"))
+        .when(~trimmed.rlike(_OFFSET + r"\z"), F.lit("has an impossible UTC offset"))
+        .otherwise(F.lit("is not a real date and time"))
+    )
+    return with_shown_value(text, words)

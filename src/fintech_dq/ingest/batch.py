@@ -1,0 +1,234 @@
+"""read_batch: a business day's delivered files to raw records and rejected lines, nothing lost.
+
+Every non-blank data line of every file ends in exactly one of `records` or `rejected`; a
+damaged gzip file adds one rejected row where its stream breaks off. File-level problems
+(schema drift, damage, manifests, resends) are findings for the batch rules.
+
+Files are first inspected one by one on the driver, then read by Spark in groups of the same
+shape (format, CSV header, Parquet schema): one scan and one plan per group rather than per
+file, since planning a file costs more than reading a small one.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial, reduce
+from typing import Any
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructType
+
+from fintech_dq.contract import ColumnSpec
+from fintech_dq.ingest.csv_records import CsvHeader, csv_annotator, csv_frames, read_header
+from fintech_dq.ingest.discover import FileKind, discover_inputs, file_kind
+from fintech_dq.ingest.file_findings import damage_finding, resend_findings, schema_findings
+from fintech_dq.ingest.inspection import Damage, Inspection, Staging, inspect_file
+from fintech_dq.ingest.json_records import json_annotator, json_frames, json_keys
+from fintech_dq.ingest.manifest import read_manifest
+from fintech_dq.ingest.model import (
+    REJECTED_SCHEMA,
+    FileFinding,
+    InputFile,
+    RawBatch,
+    records_schema,
+)
+from fintech_dq.ingest.parquet_records import parquet_records, parquet_schema, type_findings
+from fintech_dq.ingest.text_lines import LineSource, read_lines
+
+SPLIT_BYTES = 128 << 20  # the most a Spark task reads of a plain text file (as Spark's default)
+MIN_SPLIT_BYTES = 8 << 20
+_INSPECT_THREADS = 4
+
+
+def read_batch(
+    spark: SparkSession, paths: Sequence[str], columns: Sequence[ColumnSpec]
+) -> RawBatch:
+    """Read every data file under `paths` (files or directories) against the contract columns."""
+    files = discover_inputs(paths)
+    kinds = [file_kind(path) for path in files]
+    staging = Staging()
+    split = _split_bytes(files, kinds, spark.sparkContext.defaultParallelism)
+    with ThreadPoolExecutor(max_workers=max(1, min(_INSPECT_THREADS, len(files)))) as pool:
+        inspect = partial(_inspect, split_bytes=split, staging=staging)
+        inspections = list(pool.map(inspect, files, kinds))
+    plan = _BatchPlan(spark, tuple(columns), split, staging)
+    for path, kind, inspection in zip(files, kinds, inspections, strict=True):
+        plan.add(path, kind, inspection)
+    plan.findings += resend_findings(plan.inputs)
+    records, rejected = plan.read()
+    return RawBatch(
+        records=_union(records)
+        or spark.createDataFrame([], records_schema(tuple(c.name for c in columns))),
+        rejected=(_union(rejected) or spark.createDataFrame([], REJECTED_SCHEMA)).persist(
+            StorageLevel.MEMORY_AND_DISK
+        ),
+        files=plan.inputs,
+        findings=plan.findings,
+        staging_dir=staging.directory,
+    )
+
+
+def _split_bytes(files: list[str], kinds: list[FileKind], cores: int) -> int:
+    """Like Spark: about one split per core over the plain text files, within bounds."""
+    plain = sum(
+        os.path.getsize(path)
+        for path, kind in zip(files, kinds, strict=True)
+        if kind.format != "parquet" and kind.compression is None
+    )
+    return min(SPLIT_BYTES, max(MIN_SPLIT_BYTES, -(-plain // max(1, cores))))
+
+
+def _inspect(path: str, kind: FileKind, split_bytes: int, staging: Staging) -> Inspection:
+    gzip = kind.compression == "gzip"
+    # Spark reads gzip by a lowercase ".gz" suffix and never Parquet inside gzip: stage those.
+    stage_as = None
+    if kind.format == "parquet" and gzip:
+        stage_as = ".parquet"
+    elif gzip and not path.endswith(".gz"):
+        stage_as = ".txt"
+    return inspect_file(path, gzip, None if gzip else split_bytes, stage_as, staging)
+
+
+@dataclass
+class _TextGroup:
+    """Text files Spark reads in one scan: same format and header, same split handling."""
+
+    format: str
+    header: CsvHeader | None
+    whole: bool  # read each file as one partition (staged copies, bare-CR line ends)
+    sources: list[LineSource] = field(default_factory=list)
+    has_quote: bool = False
+    invalid_utf8: bool = False
+
+
+class _BatchPlan:
+    """Each file's InputFile and findings, and the groups Spark will read."""
+
+    def __init__(
+        self, spark: SparkSession, columns: tuple[ColumnSpec, ...], split: int, staging: Staging
+    ) -> None:
+        self.spark = spark
+        self.columns = columns
+        self.split = split
+        self.staging = staging
+        self.inputs: list[InputFile] = []
+        self.findings: list[FileFinding] = []
+        self.text_groups: dict[Any, _TextGroup] = {}
+        self.parquet_groups: dict[str, tuple[StructType, list[tuple[str, str]]]] = {}
+        self.damage_rows: list[tuple[str, int, str | None, str | None, str]] = []
+
+    def add(self, path: str, kind: FileKind, inspection: Inspection) -> None:
+        manifest, manifest_finding = read_manifest(path)
+        if manifest_finding:
+            self.findings.append(manifest_finding)
+        if inspection.damage is not None:
+            self.findings.append(damage_finding(path, kind.format, inspection.damage))
+        if kind.format == "parquet":
+            found = self._add_parquet(path, inspection)
+        else:
+            found = self._add_text(path, kind, inspection)
+        self.inputs.append(
+            InputFile(
+                path=path,
+                format=kind.format,
+                compression=kind.compression,
+                size_bytes=inspection.size_bytes,
+                sha256=inspection.sha256,
+                manifest=manifest,
+                columns_found=found,
+            )
+        )
+
+    def read(self) -> tuple[list[DataFrame], list[DataFrame]]:
+        """Plan every group's scan: (records frames, rejected frames)."""
+        records: list[DataFrame] = []
+        rejected: list[DataFrame] = []
+        for group in self.text_groups.values():
+            split = None if group.whole else self.split
+            if group.header is not None:
+                checks = csv_annotator(group.header, group.has_quote, group.invalid_utf8)
+                lines = read_lines(self.spark, group.sources, split, checks)
+                found, refused = csv_frames(lines, group.header, self.columns)
+            else:
+                checks = json_annotator(self.columns, group.invalid_utf8)
+                lines = read_lines(self.spark, group.sources, split, checks)
+                found, refused = json_frames(lines, self.columns)
+            records += [found] if found is not None else []
+            rejected.append(refused)
+        for schema, sources in self.parquet_groups.values():
+            records.append(parquet_records(self.spark, sources, schema, self.columns))
+        if self.damage_rows:
+            rejected.append(self.spark.createDataFrame(self.damage_rows, REJECTED_SCHEMA))
+        return records, rejected
+
+    def _add_parquet(self, path: str, inspection: Inspection) -> tuple[str, ...]:
+        if inspection.damage is not None:
+            return ()
+        read_path = self.staging.spark_visible(inspection.read_path)
+        schema, unreadable = parquet_schema(self.spark, read_path, path)
+        if schema is None:
+            self.findings += [unreadable] if unreadable else []
+            return ()
+        self.findings += type_findings(path, schema, self.columns)
+        self.findings += schema_findings(path, schema.names, self.columns)
+        group = self.parquet_groups.setdefault(schema.json(), (schema, []))
+        group[1].append((read_path, path))
+        return tuple(schema.names)
+
+    def _add_text(self, path: str, kind: FileKind, inspection: Inspection) -> tuple[str, ...]:
+        header = None
+        if kind.format == "csv":
+            header = read_header(path, inspection.prefix)
+            self.findings += header.findings
+            if header.unusable is None:
+                self.findings += schema_findings(path, header.names, self.columns)
+            found = header.names
+        else:
+            found = json_keys(inspection.prefix, inspection.prefix_is_all)
+            if found:  # no record, no schema to judge
+                self.findings += schema_findings(path, found, self.columns)
+        if inspection.damage is not None:
+            self.damage_rows.append(_damage_row(path, inspection.damage))
+        if inspection.prefix or not inspection.prefix_is_all:
+            self._group(path, kind.format, header, inspection)
+        return found
+
+    def _group(
+        self, path: str, file_format: str, header: CsvHeader | None, inspection: Inspection
+    ) -> None:
+        whole = inspection.staged or inspection.lone_cr
+        shape = None if header is None else header.names if header.unusable is None else path
+        group = self.text_groups.setdefault(
+            (file_format, shape, whole), _TextGroup(file_format, header, whole)
+        )
+        split_known = not whole and inspection.split_bytes == self.split
+        group.sources.append(
+            LineSource(
+                read_path=self.staging.spark_visible(inspection.read_path),
+                source_file=path,
+                newlines_before=inspection.newlines_before if split_known else {},
+            )
+        )
+        group.has_quote = group.has_quote or inspection.has_quote
+        group.invalid_utf8 = group.invalid_utf8 or inspection.invalid_utf8
+
+
+def _damage_row(path: str, damage: Damage) -> tuple[str, int, str | None, str | None, str]:
+    """The rejected row that stands for what a broken gzip stream lost."""
+    text: str | None = None
+    raw: str | None = None
+    try:
+        text = damage.tail.decode("utf-8") or None
+    except UnicodeDecodeError:
+        text = damage.tail.decode("utf-8", errors="replace")
+        raw = base64.b64encode(damage.tail).decode("ascii")
+    return (path, damage.good_lines + 1, text, raw, damage.reason)
+
+
+def _union(frames: list[DataFrame]) -> DataFrame | None:
+    return reduce(DataFrame.unionByName, frames) if frames else None

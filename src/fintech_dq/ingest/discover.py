@@ -1,0 +1,60 @@
+"""Which files a run reads, and what each one is, judged by its name as the contract says."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import NamedTuple
+
+MANIFEST_SUFFIX = ".manifest.json"
+_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+
+
+class FileKind(NamedTuple):
+    format: str  # csv | jsonl | parquet
+    compression: str | None  # gzip | None
+
+
+def file_kind(path: str) -> FileKind:
+    """Format and compression from the extension; ValueError for anything else (usage error)."""
+    name = os.path.basename(path).lower()
+    if name.endswith(MANIFEST_SUFFIX):
+        raise ValueError(f"{path} is a manifest, not a data file")
+    compression = None
+    if name.endswith(".gz"):
+        compression, name = "gzip", name[: -len(".gz")]
+    fmt = _FORMATS.get(os.path.splitext(name)[1])
+    if fmt is None:
+        raise ValueError(
+            f"{path}: unknown data file extension (expected .csv, .jsonl, .json or .parquet,"
+            " optionally .gz)"
+        )
+    return FileKind(fmt, compression)
+
+
+def discover_inputs(paths: Sequence[str]) -> list[str]:
+    """Files as given, directories expanded recursively; sorted, each file once.
+
+    Inside a directory, manifests and hidden or underscore files (`.crc`, `_SUCCESS`) are
+    skipped; any other file must be a data file, since silently ignoring one would lose its
+    records.
+    """
+    found: dict[str, str] = {}
+    for given in paths:
+        if os.path.isdir(given):
+            for root, dirs, names in os.walk(given):
+                dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+                for name in names:
+                    if name.startswith((".", "_")) or name.lower().endswith(MANIFEST_SUFFIX):
+                        continue
+                    _add(found, os.path.join(root, name))
+        elif os.path.isfile(given):
+            _add(found, given)
+        else:
+            raise ValueError(f"input {given} does not exist")
+    return sorted(found.values())
+
+
+def _add(found: dict[str, str], path: str) -> None:
+    file_kind(path)  # raises for a file that is not a data file
+    found.setdefault(os.path.realpath(path), path)

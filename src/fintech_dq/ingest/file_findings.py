@@ -1,0 +1,54 @@
+"""File-level findings that batch rules judge: schema drift, damaged files, resends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fintech_dq.contract import ColumnSpec
+from fintech_dq.ingest.inspection import Damage
+from fintech_dq.ingest.model import FileFinding, InputFile
+
+
+def schema_findings(
+    path: str, found: Sequence[str], columns: Sequence[ColumnSpec]
+) -> list[FileFinding]:
+    """Contract columns the file lacks break the pipeline; columns it adds are reported."""
+    known = {c.name for c in columns}
+    missing = tuple(c.name for c in columns if c.name not in set(found))
+    extra = tuple(name for name in dict.fromkeys(found) if name not in known)
+    findings = []
+    if missing:
+        message = f"file {path}: missing columns {', '.join(missing)}"
+        findings.append(FileFinding(path, "schema_breaking", message, missing))
+    if extra:
+        message = f"file {path}: columns not in the contract: {', '.join(extra)}"
+        findings.append(FileFinding(path, "schema_additive", message, extra))
+    return findings
+
+
+def damage_finding(path: str, file_format: str, damage: Damage) -> FileFinding:
+    """A gzip stream that breaks off: what was read of the file and what was not."""
+    if damage.error is None:
+        what = f"file {path} is truncated: its gzip stream ends unexpectedly"
+    else:
+        what = f"file {path} is corrupt: its gzip data cannot be decompressed"
+    if file_format == "parquet":
+        done = "; the Parquet file in it was not read"
+    else:
+        done = f" after line {damage.good_lines}; the lines before it were read"
+    cause = f" (zlib: {damage.error})" if damage.error else ""
+    return FileFinding(path, "file_integrity", f"{what}{done}{cause}")
+
+
+def resend_findings(inputs: list[InputFile]) -> list[FileFinding]:
+    """A file with the same bytes as an earlier one is a resend (its rows are duplicates)."""
+    first: dict[str, str] = {}
+    findings = []
+    for item in inputs:
+        earlier = first.setdefault(item.sha256, item.path)
+        if earlier != item.path:
+            message = (
+                f"file {item.path} is a resend: same content (sha256 {item.sha256}) as {earlier}"
+            )
+            findings.append(FileFinding(item.path, "resend", message))
+    return findings

@@ -1,0 +1,265 @@
+"""One streaming read of each file on the driver, before Spark touches it.
+
+It computes the sha256 of the file as delivered and, in the same read, proves a gzip stream
+whole (Spark would fail the whole job on a truncated one), keeps the first lines (CSV header,
+JSON keys) and notes what decides the Spark plan: any invalid UTF-8 or quote character at all
+(most files have neither, so the per-line checks for them can be left out), and where Spark
+will split a large plain file (so line numbers can be counted from each split's start).
+A damaged gzip file is decompressed as far as it goes into a staged plain copy.
+"""
+
+from __future__ import annotations
+
+import atexit
+import codecs
+import hashlib
+import itertools
+import os
+import shutil
+import tempfile
+import threading
+import zlib
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+from fintech_dq.ingest.spark_files import spark_ignores
+
+CHUNK_BYTES = 1 << 20
+SALVAGE_FEED_BYTES = 1 << 10  # small feeds: an error loses the output of one feed only
+PREFIX_BYTES = 8 << 20
+PREFIX_LINES = 1001  # the CSV header, and the records whose JSON keys are sampled
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
+
+
+@dataclass(frozen=True)
+class Damage:
+    """Where a gzip stream stops: the lines before are good, `tail` is the cut-off rest."""
+
+    reason: str  # for the rejected row that stands for the lost rest
+    good_lines: int
+    tail: bytes
+    error: str | None  # zlib's complaint; None when the stream just stops (truncated)
+
+
+@dataclass
+class Inspection:
+    sha256: str
+    size_bytes: int
+    read_path: str  # the file itself, or a staged plain copy Spark can read
+    staged: bool
+    prefix: bytes  # start of the content, decompressed
+    prefix_is_all: bool
+    has_quote: bool
+    invalid_utf8: bool
+    lone_cr: bool  # a bare CR ends lines for Spark's reader too: then the file is never split
+    split_bytes: int | None = None  # the split size newlines_before was counted for
+    newlines_before: dict[int, int] = field(default_factory=dict)  # split offset -> LF count
+    damage: Damage | None = None
+
+
+class Staging:
+    """A temp directory, made on first use, for what Spark cannot read as sent: plain copies
+    of damaged gzip files or Parquet inside gzip, links to files with names Spark skips."""
+
+    def __init__(self) -> None:
+        self.directory: str | None = None
+        self._lock = threading.Lock()
+        self._numbers = itertools.count()
+
+    def path_for(self, source: str, suffix: str) -> str:
+        """A new path for a plain copy of `source` (its gzip suffix dropped, `suffix` added)."""
+        base = os.path.basename(source)
+        stem = base[: -len(".gz")] if base.lower().endswith(".gz") else base
+        return self._new_path(os.path.splitext(stem)[0] + suffix)
+
+    def spark_visible(self, path: str) -> str:
+        """`path`, or a link to it under a name Spark does not skip (see spark_ignores)."""
+        if not spark_ignores(os.path.basename(path)):
+            return path
+        link = self._new_path(os.path.basename(path))
+        try:
+            os.symlink(os.path.abspath(path), link)
+        except OSError:
+            shutil.copyfile(path, link)
+        return link
+
+    def _new_path(self, name: str) -> str:
+        with self._lock:
+            if self.directory is None:
+                self.directory = tempfile.mkdtemp(prefix="fdq-ingest-")
+                atexit.register(shutil.rmtree, self.directory, True)
+            index = next(self._numbers)
+        return os.path.join(self.directory, f"{index:05d}-{name}")
+
+
+class _ContentStats:
+    def __init__(self, split_bytes: int | None) -> None:
+        self.length = 0
+        self.prefix = bytearray()
+        self.prefix_done = False
+        self.has_quote = False
+        self.invalid_utf8 = False
+        self.lone_cr = False
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._pending = False
+        self._last_cr = False
+        self._split_bytes = split_bytes
+        self._next_split = split_bytes or 0
+        self._newlines = 0
+        self.newlines_before: dict[int, int] = {}
+
+    def feed(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        if not self.prefix_done:
+            self.prefix += chunk[: PREFIX_BYTES - len(self.prefix)]
+            lines = self.prefix.count(b"\n") + self.prefix.count(b"\r")
+            self.prefix_done = len(self.prefix) >= PREFIX_BYTES or lines > 2 * PREFIX_LINES
+        self.has_quote = self.has_quote or b'"' in chunk
+        self._check_utf8(chunk)
+        self._check_cr(chunk)
+        if self._split_bytes:
+            self._count_newlines(chunk)
+        self.length += len(chunk)
+
+    def finish(self) -> None:
+        if not self.invalid_utf8:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.invalid_utf8 = True
+        if self._last_cr:
+            self.lone_cr = True
+
+    def _check_utf8(self, chunk: bytes) -> None:
+        if self.invalid_utf8 or (chunk.isascii() and not self._pending):
+            return
+        try:
+            self._decoder.decode(chunk)
+            self._pending = bool(self._decoder.getstate()[0])
+        except UnicodeDecodeError:
+            self.invalid_utf8 = True
+
+    def _check_cr(self, chunk: bytes) -> None:
+        if self._last_cr and not chunk.startswith(b"\n"):
+            self.lone_cr = True
+        if b"\r" in chunk and chunk.count(b"\r") > chunk.count(b"\r\n") + chunk.endswith(b"\r"):
+            self.lone_cr = True
+        self._last_cr = chunk.endswith(b"\r")
+
+    def _count_newlines(self, chunk: bytes) -> None:
+        assert self._split_bytes
+        end = self.length + len(chunk)
+        while self._next_split < end:
+            cut = self._next_split - self.length
+            self.newlines_before[self._next_split] = self._newlines + chunk.count(b"\n", 0, cut)
+            self._next_split += self._split_bytes
+        self._newlines += chunk.count(b"\n")
+
+
+class _Inflater:
+    """gzip decompression across concatenated members (as gzip -d and Hadoop both accept)."""
+
+    def __init__(self) -> None:
+        self._d = zlib.decompressobj(_GZIP_WBITS)
+
+    def feed(self, data: bytes) -> bytes:
+        out = [self._d.decompress(data)]
+        while self._d.eof and self._d.unused_data:
+            rest = self._d.unused_data
+            self._d = zlib.decompressobj(_GZIP_WBITS)
+            out.append(self._d.decompress(rest))
+        return b"".join(out)
+
+    @property
+    def complete(self) -> bool:
+        return self._d.eof
+
+
+def inspect_file(
+    path: str, gzip: bool, split_bytes: int | None, stage_as: str | None, staging: Staging
+) -> Inspection:
+    """Hash, check and profile one file in one read.
+
+    split_bytes: where Spark will split this plain file (None: it will not). stage_as: a suffix
+    when Spark cannot read the file as sent (Parquet inside gzip) and needs a plain copy.
+    """
+    digest = hashlib.sha256()
+    stats = _ContentStats(None if gzip else split_bytes)
+    inflater = _Inflater() if gzip else None
+    staged_path = staging.path_for(path, stage_as) if stage_as else None
+    error: str | None = None
+    size = 0
+    with ExitStack() as stack:
+        source = stack.enter_context(open(path, "rb"))
+        out = stack.enter_context(open(staged_path, "wb")) if staged_path else None
+        while chunk := source.read(CHUNK_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
+            if inflater is None:
+                stats.feed(chunk)
+            elif error is None:
+                try:
+                    data = inflater.feed(chunk)
+                except zlib.error as exc:
+                    error = str(exc)
+                    continue
+                stats.feed(data)
+                if out is not None:
+                    out.write(data)
+    damage = None
+    if inflater is not None and (error is not None or not inflater.complete):
+        staged_path = staged_path or staging.path_for(path, ".txt")
+        damage, stats = _salvage(path, staged_path, error)
+    stats.finish()
+    return Inspection(
+        sha256=digest.hexdigest(),
+        size_bytes=size,
+        read_path=staged_path or path,
+        staged=staged_path is not None,
+        prefix=bytes(stats.prefix),
+        prefix_is_all=len(stats.prefix) == stats.length,
+        has_quote=stats.has_quote,
+        invalid_utf8=stats.invalid_utf8,
+        lone_cr=stats.lone_cr,
+        split_bytes=None if damage or gzip else split_bytes,
+        newlines_before=stats.newlines_before,
+        damage=damage,
+    )
+
+
+def _salvage(path: str, staged_path: str, error: str | None) -> tuple[Damage, _ContentStats]:
+    """Decompress as far as the stream goes; keep whole lines; count them as Spark will."""
+    inflater = _Inflater()
+    stats = _ContentStats(None)
+    lines = 0
+    last_cr = False
+    good_end = 0
+    with open(path, "rb") as source, open(staged_path, "wb") as out:
+        while feed := source.read(SALVAGE_FEED_BYTES):
+            try:
+                data = inflater.feed(feed)
+            except zlib.error:
+                break
+            if not data:
+                continue
+            out.write(data)
+            lines += data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+            lines -= last_cr and data.startswith(b"\n")
+            last_cr = data.endswith(b"\r")
+            cut = max(data.rfind(b"\n"), data.rfind(b"\r"))
+            if cut >= 0:
+                good_end = stats.length + cut + 1
+            stats.feed(data)
+    with open(staged_path, "r+b") as out:
+        out.seek(good_end)
+        tail = out.read()
+        out.truncate(good_end)
+    if len(stats.prefix) > good_end:
+        del stats.prefix[good_end:]
+    stats.length = good_end
+    if error is None:
+        reason = f"file truncated: gzip stream ends unexpectedly after line {lines}"
+    else:
+        reason = f"file corrupt: gzip data cannot be decompressed after line {lines} ({error})"
+    return Damage(reason=reason, good_lines=lines, tail=tail, error=error), stats

@@ -1,0 +1,77 @@
+"""The control file beside a data file. Parsed here, compared with the data by the engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from decimal import Decimal
+from typing import Any
+
+from fintech_dq.ingest.discover import MANIFEST_SUFFIX
+from fintech_dq.ingest.model import FileFinding, Manifest
+
+_PLAIN_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+class _JsonFloat(str):
+    """A JSON number with a fraction or exponent, kept as written so it can be refused."""
+
+
+class ManifestError(ValueError):
+    pass
+
+
+def manifest_path(data_path: str) -> str:
+    return data_path + MANIFEST_SUFFIX
+
+
+def read_manifest(data_path: str) -> tuple[Manifest | None, FileFinding | None]:
+    """The manifest beside `data_path` (None when there is none), or a manifest_invalid finding."""
+    path = manifest_path(data_path)
+    if not os.path.isfile(path):
+        return None, None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle, parse_float=_JsonFloat)
+        return _parse(path, os.path.basename(data_path), document), None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ManifestError) as error:
+        message = f"file {data_path}: manifest {path} is invalid: {error}"
+        return None, FileFinding(data_path, "manifest_invalid", message)
+
+
+def _parse(path: str, data_name: str, document: Any) -> Manifest:
+    if not isinstance(document, dict):
+        raise ManifestError("it is not a JSON object")
+    name = document.get("file")
+    if not isinstance(name, str) or not name:
+        raise ManifestError("'file' must be the data file's name")
+    if os.path.basename(name) != data_name:
+        raise ManifestError(f"it names file {name!r}, not {data_name!r}")
+    count = document.get("record_count")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ManifestError("'record_count' must be a whole number >= 0")
+    totals_in = document.get("totals", {})
+    if not isinstance(totals_in, dict):
+        raise ManifestError("'totals' must be an object of currency: decimal string")
+    totals: dict[str, Decimal] = {}
+    for currency, value in totals_in.items():
+        if not isinstance(value, str) or isinstance(value, _JsonFloat):
+            raise ManifestError(
+                f"totals.{currency} is {value!r}, not a decimal string: a JSON number cannot"
+                " carry an exact amount; write it as a string"
+            )
+        if not _PLAIN_DECIMAL.match(value):
+            raise ManifestError(f"totals.{currency} is {value!r}, not a plain decimal")
+        totals[currency] = Decimal(value)
+    sha256 = document.get("sha256")
+    if sha256 is not None and (not isinstance(sha256, str) or not _SHA256.match(sha256)):
+        raise ManifestError("'sha256' must be 64 hexadecimal digits")
+    return Manifest(
+        path=path,
+        file=name,
+        record_count=count,
+        totals=totals,
+        sha256=sha256.lower() if sha256 else None,
+    )
