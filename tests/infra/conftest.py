@@ -1,139 +1,20 @@
-"""Fixtures of the infrastructure tests: the templates as data, and one emulator per test
-session (its own process, a free port) with the local stack deployed into it by the same
-commands a developer runs (`fdq local up`, `fdq local deploy`, `fdq local down`)."""
+"""Fixtures of the infrastructure tests: the templates as data (the emulator and the
+deployed local stack are shared by every test directory: tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fintech_dq.infra import aws, emulator
 from fintech_dq.infra.deploy import STACKS
 from fintech_dq.infra.template import load_template
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES_DIR = REPO_ROOT / "cloudformation"
-FDQ = [sys.executable, "-m", "fintech_dq.cli"]
-ENV_NAME = "local"
-DEPLOY_PARAMETERS = ("Tier1Email=oncall@example.com", "Tier2Sms=+4915112345678")
-
-
-def fdq(
-    *args: str, timeout: float = 300, env: dict[str, str] | None = None, cwd: Path = REPO_ROOT
-) -> Any:
-    """Run the fdq tool as a user would (a child process, from a project checkout)."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    environment.update(env or {})
-    return subprocess.run(
-        [*FDQ, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=environment,
-        check=False,
-    )
-
-
-@pytest.fixture(scope="session")
-def run_fdq() -> Any:
-    return fdq
-
-
-@pytest.fixture(scope="session")
-def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """What a deploy packages, copied once: the deploy tests compare builds of the same tree
-    even while the working tree is being edited."""
-    root = tmp_path_factory.mktemp("project")
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    for folder in ("cloudformation", "src", "glue_jobs", "lambdas", "dags", "plugins"):
-        if (REPO_ROOT / folder).is_dir():
-            shutil.copytree(REPO_ROOT / folder, root / folder, ignore=ignore)
-    for name in ("pyproject.toml", "requirements.txt"):
-        shutil.copy2(REPO_ROOT / name, root / name)
-    return root
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "cloudformation"
 
 
 @pytest.fixture(scope="session")
 def templates() -> dict[str, dict[str, Any]]:
     """Every stack's template (long form), by stack key."""
     return {spec.key: load_template(TEMPLATES_DIR / spec.template_file) for spec in STACKS}
-
-
-@dataclass(frozen=True)
-class Emulator:
-    record: emulator.EmulatorRecord
-    state_dir: Path
-
-    @property
-    def settings(self) -> aws.AwsSettings:
-        return aws.settings({"FDQ_RUNTIME": "local"}).with_endpoint(self.record.endpoint_url)
-
-    def client(self, service: str) -> Any:
-        return aws.client(service, self.settings)
-
-
-@dataclass(frozen=True)
-class LocalStack:
-    emulator: Emulator
-    deploy_output: str
-    account: str
-    project: Path
-    """The copy of the checkout the stack was deployed from."""
-
-    @property
-    def settings(self) -> aws.AwsSettings:
-        return self.emulator.settings
-
-    def client(self, service: str) -> Any:
-        return self.emulator.client(service)
-
-    def stack_name(self, key: str) -> str:
-        return f"fdq-{ENV_NAME}-{key}"
-
-    def output(self, key: str, name: str) -> str:
-        stack = self.client("cloudformation").describe_stacks(StackName=self.stack_name(key))
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Stacks"][0]["Outputs"]}
-        return outputs[name]
-
-    @property
-    def data_key_arn(self) -> str:
-        return self.output("storage", "DataKeyArn")
-
-
-@pytest.fixture(scope="session")
-def local_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    state_dir = tmp_path_factory.mktemp("emulator")
-    port = emulator.free_port()
-    started = fdq("local", "up", "--port", str(port), "--state-dir", str(state_dir), timeout=60)
-    assert started.returncode == 0, started.stderr
-    record = emulator.running_record(state_dir)
-    assert record is not None and record.port == port
-    try:
-        yield Emulator(record, state_dir)
-    finally:
-        stopped = fdq("local", "down", "--state-dir", str(state_dir), timeout=60)
-        assert stopped.returncode == 0, stopped.stderr
-
-
-@pytest.fixture(scope="session")
-def local_stack(
-    local_emulator: Emulator, project_copy: Path, tmp_path_factory: pytest.TempPathFactory
-) -> LocalStack:
-    build_dir = tmp_path_factory.mktemp("build") / ENV_NAME
-    arguments = ["local", "deploy", "--state-dir", str(local_emulator.state_dir)]
-    arguments += ["--build-dir", str(build_dir), "--no-layer-dependencies"]
-    for parameter in DEPLOY_PARAMETERS:
-        arguments += ["--parameter", parameter]
-    deployed = fdq(*arguments, cwd=project_copy)
-    assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
-    account = aws.account_id(local_emulator.settings)
-    return LocalStack(local_emulator, deployed.stdout, account, project_copy)
