@@ -11,6 +11,8 @@ Arguments (Glue style, `--name value`):
   --reference_merchants_uri   merchants reference table (optional)
   --dataset            default transactions
   --run_id             default: derived from the Glue JOB_RUN_ID or random
+  --location_aliases   JSON {local prefix: URI it is a staged copy of} (the local runtime
+                       stages bucket A to local disk; names in outputs stay the S3 ones)
   --fail_on_blocked    "true" makes a blocked batch fail the job run (default "false":
                        the results document carries the status for the DAG to act on)
 """
@@ -35,6 +37,7 @@ OPTIONAL = {
     "reference_merchants_uri": "",
     "run_id": "",
     "fail_on_blocked": "false",
+    "location_aliases": "",
     "JOB_RUN_ID": "",
 }
 
@@ -96,6 +99,7 @@ def main(argv: list[str]) -> int:
         ),
         references=references,
         run_id=args["run_id"] or args["JOB_RUN_ID"] or None,
+        location_aliases=json.loads(args["location_aliases"] or "{}"),
     )
     result = validate_batch(spark_session(), rules, request)
     summary = {k: result.document[k] for k in ("run_id", "business_date", "status", "counts")}

@@ -118,6 +118,12 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("missing transaction id", {"transaction_id": None}, {"transaction_id.required"}),
     ("short transaction id", {"transaction_id": "TX1"}, {"transaction_id.format"}),
     ("transaction id with space", {"transaction_id": "TX 2026112800"}, {"transaction_id.format"}),
+    (
+        "transaction id ending in a line break",
+        {"transaction_id": "TX20261128LB\n"},
+        {"transaction_id.format"},
+    ),
+    ("mcc ending in a line break", {"mcc": "5411\n"}, {"mcc.format", "mcc.known"}),
     ("unknown type", {"transaction_type": "PAYMENT"}, {"transaction_type.allowed"}),
     ("missing type", {"transaction_type": None}, {"transaction_type.allowed"}),
     ("purchase as credit", {"direction": "CREDIT"}, {"direction.matches_type"}),

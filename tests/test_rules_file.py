@@ -149,4 +149,4 @@ def test_packaged_rules_load_from_a_zip_as_on_glue(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "1.0.0"
+    assert result.stdout.strip() == load_rules(rules_path("transactions")).version

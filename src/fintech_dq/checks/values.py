@@ -18,9 +18,17 @@ CODE_SET_NAMES = {
 def pattern(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
     column = str(rule.column)
     regex = str(rule.params["pattern"])
-    condition = ctx.raw(column).isNotNull() & ~ctx.raw(column).rlike(regex)
+    condition = ctx.raw(column).isNotNull() & ~ctx.raw(column).rlike(whole_value_regex(regex))
     message = F.concat(ctx.shown(column), F.lit(f" does not match {column} format {regex}"))
     return RowCheck(rule, failed_when(condition), message)
+
+
+def whole_value_regex(regex: str) -> str:
+    """A trailing `$` as the end of the value: in Java regex `$` also matches before a final
+    line break, so "TX12345678\\n" would pass `^...$`; `\\z` matches only at the very end."""
+    if regex.endswith("$") and not regex.endswith("\\$"):
+        return regex[:-1] + "\\z"
+    return regex
 
 
 def allowed_values(rule: RuleSpec, ctx: CheckContext) -> RowCheck:

@@ -156,6 +156,8 @@ BATCH_RULE_TYPES: dict[str, dict[str, Any]] = {
     "manifest_record_count": {"properties": {}},
     "manifest_totals": {"properties": {}},
     "manifest_sha256": {"properties": {}},
+    "manifest_valid": {"properties": {}},
+    "resend": {"properties": {}},
     "file_integrity": {"properties": {}},
     "schema_breaking": {"properties": {}},
     "schema_additive": {"properties": {}},

@@ -227,6 +227,8 @@ BATCH_RULE_EVALUATORS: dict[str, Callable[[RuleSpec, BatchFacts], RuleOutcome]] 
     "manifest_record_count": manifest_record_count,
     "manifest_totals": manifest_totals,
     "manifest_sha256": manifest_sha256,
+    "manifest_valid": _findings("manifest_invalid"),
+    "resend": _findings("resend"),
     "file_integrity": _findings("file_integrity"),
     "schema_breaking": _findings("schema_breaking"),
     "schema_additive": _findings("schema_additive"),

@@ -90,7 +90,9 @@ def join_history(
     own date is excluded, so a rerun of a day does not collide with its previous output.
     """
     start = business_date - timedelta(days=lookback_days)
-    if not storage.exists(processed_root):
+    # No Parquet under the root (a first run, or an empty staged folder): nothing seen yet.
+    published = _partition_dates(processed_root) if storage.exists(processed_root) else set()
+    if not published:
         return records.withColumn(HISTORY_SEEN_DATE, F.lit(None).cast("date")), 0
     history = spark.read.parquet(processed_root)
     if "business_date" not in history.columns or key not in history.columns:
@@ -98,9 +100,7 @@ def join_history(
     window = history.where(
         (F.col("business_date") >= F.lit(start)) & (F.col("business_date") < F.lit(business_date))
     )
-    days = len(
-        _partition_dates(processed_root) & {start + timedelta(n) for n in range(lookback_days)}
-    )
+    days = len(published & {start + timedelta(n) for n in range(lookback_days)})
     seen = window.groupBy(F.col(key).alias("_hist_key")).agg(
         F.max("business_date").alias(HISTORY_SEEN_DATE)
     )

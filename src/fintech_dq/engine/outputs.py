@@ -78,6 +78,20 @@ def rejected_rows(rejected: DataFrame, run_id: str) -> DataFrame:
     )
 
 
+def with_aliases(rows: DataFrame, aliases: dict[str, str]) -> DataFrame:
+    """`source_file` under a staged prefix renamed to the URI that prefix stands for."""
+    if not aliases:
+        return rows
+    name = F.col("source_file")
+    renamed = name
+    for staged, stands_for in aliases.items():
+        local, uri = staged.rstrip("/"), stands_for.rstrip("/")
+        renamed = F.when(
+            name.startswith(local + "/"), F.concat(F.lit(uri), name.substr(len(local) + 1, 1 << 20))
+        ).otherwise(renamed)
+    return rows.withColumn("source_file", renamed)
+
+
 def write_partition(rows: DataFrame, root: str, business_date: date) -> str:
     uri = partition_uri(root, business_date)
     rows.write.mode("overwrite").parquet(uri)

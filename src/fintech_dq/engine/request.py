@@ -42,6 +42,9 @@ class ValidationRequest:
     references: dict[str, str] = field(default_factory=dict)
     run_id: str | None = None
     now: datetime | None = None  # the run's clock; injectable for tests
+    location_aliases: dict[str, str] = field(default_factory=dict)
+    """Local prefix -> the URI it is a staged copy of (the local runtime stages bucket A):
+    file names in outputs and the results document then name what was delivered."""
 
 
 @dataclass

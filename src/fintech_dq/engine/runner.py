@@ -41,6 +41,7 @@ from fintech_dq.engine.outputs import (
     processed_rows,
     quarantine_rows,
     rejected_rows,
+    with_aliases,
     write_partition,
 )
 from fintech_dq.engine.pan_guard import with_pan_scan
@@ -55,7 +56,7 @@ from fintech_dq.engine.results import (
     rules_entry,
 )
 from fintech_dq.engine.typed_columns import with_typed_columns
-from fintech_dq.ingest import read_batch
+from fintech_dq.ingest import RawBatch, read_batch
 from fintech_dq.spark_session import apply_required_conf
 
 ID_COLUMN = "transaction_id"
@@ -75,6 +76,35 @@ def validate_batch(
 
     batch = read_batch(spark, request.inputs, rules.columns)
     phases.mark("ingest_driver")
+    try:
+        document = _validate_read_batch(spark, rules, request, batch, run_id, now, phases)
+    finally:
+        batch.close()  # its staged copies and the persisted rejected rows
+    document["started_at"] = started_at.isoformat(timespec="seconds")
+    document["duration_seconds"] = round(time.monotonic() - started, 3)
+    results_uri = storage.join(
+        request.outputs.results,
+        f"business_date={request.business_date.isoformat()}",
+        f"run_id={run_id}",
+        "results.json",
+    )
+    text = json.dumps(document, indent=2, sort_keys=False)
+    for staged, stands_for in request.location_aliases.items():
+        text = text.replace(staged.rstrip("/"), stands_for.rstrip("/"))
+    storage.write_text(results_uri, text)
+    return RunResult(document=json.loads(text), results_uri=results_uri)
+
+
+def _validate_read_batch(
+    spark: SparkSession,
+    rules: DatasetRules,
+    request: ValidationRequest,
+    batch: RawBatch,
+    run_id: str,
+    now: datetime,
+    phases: _PhaseClock,
+) -> dict[str, Any]:
+    """Steps 1 to 6 on what ingest read; the results document without its run timing."""
     checked, compiled, history_days = check_records(
         spark,
         rules,
@@ -118,9 +148,10 @@ def validate_batch(
 
         # 4. write every row somewhere, then count what was written
         outputs: dict[str, str | None] = {"processed": None}
-        processed = processed_rows(checked, rules, run_id)
-        quarantine = quarantine_rows(checked, rules, run_id, blocked_by)
-        rejected = rejected_rows(batch.rejected, run_id)
+        aliases = request.location_aliases
+        processed = with_aliases(processed_rows(checked, rules, run_id), aliases)
+        quarantine = with_aliases(quarantine_rows(checked, rules, run_id, blocked_by), aliases)
+        rejected = with_aliases(rejected_rows(batch.rejected, run_id), aliases)
         phases.mark("batch_rules")
         if not blocked_by:
             outputs["processed"] = write_partition(
@@ -166,9 +197,9 @@ def validate_batch(
         "status": status,
         "status_reasons": reasons,
         "blocked_by": blocked_by,
-        "started_at": started_at.isoformat(timespec="seconds"),
+        "started_at": None,  # set by the caller, which times the whole run
         "finished_at": finished_at.isoformat(timespec="milliseconds"),
-        "duration_seconds": round(time.monotonic() - started, 3),
+        "duration_seconds": None,
         "phase_seconds": phases.seconds,
         "clock": now.isoformat(timespec="seconds"),
         "engine": {"name": "fintech-dq", "version": __version__, "spark": spark.version},
@@ -193,14 +224,7 @@ def validate_batch(
         },
         "outputs": outputs,
     }
-    results_uri = storage.join(
-        request.outputs.results,
-        f"business_date={request.business_date.isoformat()}",
-        f"run_id={run_id}",
-        "results.json",
-    )
-    storage.write_text(results_uri, json.dumps(document, indent=2, sort_keys=False))
-    return RunResult(document=document, results_uri=results_uri)
+    return document
 
 
 def check_records(

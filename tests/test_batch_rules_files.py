@@ -1,0 +1,74 @@
+"""Batch rules on what a delivery's files say about themselves: an unreadable manifest
+blocks the batch (it cannot be reconciled), a resent file is named and its rows are
+quarantined as duplicates, never published twice."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
+from fintech_dq.sample import DefectMix, generate_day
+
+DAY = date(2026, 11, 23)
+
+
+def _validate(spark: Any, rules: Any, root: Path, out: Path) -> dict[str, Any]:
+    request = ValidationRequest(
+        dataset="transactions",
+        business_date=DAY,
+        inputs=[str(root / "transactions" / f"ingest_date={DAY}")],
+        outputs=OutputLocations.under(out),
+        references={"merchants": str(root / "reference" / "merchants" / "merchants.csv")},
+        now=datetime.combine(DAY + timedelta(days=1), datetime.min.time(), UTC),
+    )
+    return validate_batch(spark, rules, request).document
+
+
+def _outcome(document: dict[str, Any], rule_id: str) -> dict[str, Any]:
+    return next(r for r in document["rule_results"] if r["rule_id"] == rule_id)
+
+
+@pytest.fixture
+def clean_day(tmp_path: Path) -> Path:
+    generate_day(
+        tmp_path / "landing", DAY, 120, seed=3, defects=DefectMix.named("none"), formats=("csv",)
+    )
+    return tmp_path / "landing"
+
+
+def test_an_unreadable_manifest_blocks_the_batch_and_names_the_file(
+    spark: Any, transactions_rules: Any, clean_day: Path, tmp_path: Path
+) -> None:
+    day = clean_day / "transactions" / f"ingest_date={DAY}"
+    manifest = next(day.glob("*.manifest.json"))
+    manifest.write_text('{"file": "truncated", "record_count": ')
+    document = _validate(spark, transactions_rules, clean_day, tmp_path / "out")
+
+    assert document["status"] == "blocked"
+    assert "batch.manifest_valid" in document["blocked_by"]
+    details = " ".join(_outcome(document, "batch.manifest_valid")["details"])
+    assert manifest.name.removesuffix(".manifest.json") in details
+    assert document["counts"]["processed"] == 0
+    assert document["counts"]["quarantined"] == document["counts"]["rows_in"] == 120
+
+
+def test_a_resent_file_is_named_and_its_rows_are_not_published_twice(
+    spark: Any, transactions_rules: Any, clean_day: Path, tmp_path: Path
+) -> None:
+    day = clean_day / "transactions" / f"ingest_date={DAY}"
+    original = next(p for p in day.glob("*.csv"))
+    shutil.copy(original, day / ("resent-" + original.name))
+    document = _validate(spark, transactions_rules, clean_day, tmp_path / "out")
+
+    resend = _outcome(document, "batch.resend")
+    assert resend["status"] == "failed" and resend["severity"] == "warn"
+    assert "resent-" + original.name in " ".join(resend["details"])
+    counts = document["counts"]
+    assert counts["rows_in"] == 240
+    assert counts["processed"] <= 120  # no transaction published twice
+    assert counts["processed"] + counts["quarantined"] + counts["rejected"] == 240
