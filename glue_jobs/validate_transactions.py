@@ -13,6 +13,8 @@ Arguments (Glue style, `--name value`):
   --run_id             default: derived from the Glue JOB_RUN_ID or random
   --location_aliases   JSON {local prefix: URI it is a staged copy of} (the local runtime
                        stages bucket A to local disk; names in outputs stay the S3 ones)
+  --env_name           the environment (fdq-<env>-…): the job's structured log then goes to
+                       bucket C under logs/<dataset>/run_id=<run>/glue-validate/
   --fail_on_blocked    "true" makes a blocked batch fail the job run (default "false":
                        the results document carries the status for the DAG to act on)
 """
@@ -20,7 +22,11 @@ Arguments (Glue style, `--name value`):
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -38,6 +44,7 @@ OPTIONAL = {
     "run_id": "",
     "fail_on_blocked": "false",
     "location_aliases": "",
+    "env_name": "",
     "JOB_RUN_ID": "",
 }
 
@@ -83,32 +90,62 @@ def main(argv: list[str]) -> int:
     from fintech_dq.rules import load_dataset_rules
 
     args = resolve_arguments(argv)
-    rules = load_dataset_rules(args["dataset"])
-    references = (
-        {"merchants": args["reference_merchants_uri"]} if args["reference_merchants_uri"] else {}
-    )
-    request = ValidationRequest(
-        dataset=args["dataset"],
-        business_date=date.fromisoformat(args["business_date"]),
-        inputs=[uri for uri in args["input_uri"].split(",") if uri],
-        outputs=OutputLocations(
-            processed=args["processed_uri"],
-            quarantine=args["quarantine_uri"],
-            rejected=args["rejected_uri"],
-            results=args["results_uri"],
-        ),
-        references=references,
-        run_id=args["run_id"] or args["JOB_RUN_ID"] or None,
-        location_aliases=json.loads(args["location_aliases"] or "{}"),
-    )
-    result = validate_batch(spark_session(), rules, request)
-    summary = {k: result.document[k] for k in ("run_id", "business_date", "status", "counts")}
+    business_date = date.fromisoformat(args["business_date"])
+    run_id = args["run_id"] or args["JOB_RUN_ID"] or f"{business_date}-{uuid.uuid4().hex[:12]}"
+    with _run_log(args, run_id) as log:
+        log.info(
+            "validation started", business_date=args["business_date"], inputs=args["input_uri"]
+        )
+        rules = load_dataset_rules(args["dataset"])
+        references = (
+            {"merchants": args["reference_merchants_uri"]}
+            if args["reference_merchants_uri"]
+            else {}
+        )
+        request = ValidationRequest(
+            dataset=args["dataset"],
+            business_date=business_date,
+            inputs=[uri for uri in args["input_uri"].split(",") if uri],
+            outputs=OutputLocations(
+                processed=args["processed_uri"],
+                quarantine=args["quarantine_uri"],
+                rejected=args["rejected_uri"],
+                results=args["results_uri"],
+            ),
+            references=references,
+            run_id=run_id,
+            location_aliases=json.loads(args["location_aliases"] or "{}"),
+        )
+        result = validate_batch(spark_session(), rules, request)
+        summary = {k: result.document[k] for k in ("run_id", "business_date", "status", "counts")}
+        log.info("validation finished", results_uri=result.results_uri, **summary)
     print(
         json.dumps({"event": "validation_finished", "results_uri": result.results_uri, **summary})
     )
     if result.blocked and args["fail_on_blocked"].lower() == "true":
         return 3
     return 0
+
+
+@contextmanager
+def _run_log(args: dict[str, str], run_id: str) -> Iterator[Any]:
+    """The run's structured log in bucket C when the environment is named (it always is on
+    Glue, from the job's default arguments); otherwise a log that writes nowhere."""
+    if not args["env_name"]:
+        yield _Unlogged()
+        return
+    from fintech_dq.pipeline.locations import PipelineLocations
+    from fintech_dq.run_logs.run_log import RunLog
+
+    locations = PipelineLocations.resolve(env_name=args["env_name"])
+    log = RunLog(locations, run_id.replace("/", "_"), "glue-validate")
+    with log.capturing(logging.getLogger("fintech_dq")):
+        yield log
+
+
+class _Unlogged:
+    def info(self, message: str, **fields: Any) -> None:
+        del message, fields
 
 
 if __name__ == "__main__":

@@ -148,3 +148,58 @@ def local_stack(
     assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
     account = aws.account_id(local_emulator.settings)
     return LocalStack(local_emulator, deployed.stdout, account, project_copy)
+
+
+# ---------------------------------------------------------------- audit / report (issue 7)
+BROWSER_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium (/usr/bin/chromium, installed by scripts/setup) driven by
+    playwright; one per test run. Open pages with `browser.new_page()`."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.fail("chromium is missing: run scripts/setup (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=list(BROWSER_FLAGS)
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="session")
+def validated_run(
+    spark: Any, transactions_rules: Any, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """The results document of one real engine run over a small generated day (300 rows,
+    the default defect mix): what the report, metrics and log tests read."""
+    from datetime import UTC, date, datetime
+
+    from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
+    from fintech_dq.sample import generate_day
+
+    day = date(2026, 11, 27)
+    root, out = tmp_path_factory.mktemp("landing7"), tmp_path_factory.mktemp("out7")
+    generate_day(root, day, rows=300, seed=17)
+    request = ValidationRequest(
+        dataset="transactions",
+        business_date=day,
+        inputs=[str(root / "transactions" / f"ingest_date={day.isoformat()}")],
+        outputs=OutputLocations.under(out),
+        references={"merchants": str(root / "reference" / "merchants" / "merchants.csv")},
+        now=datetime(2026, 11, 28, 6, 0, tzinfo=UTC),
+    )
+    return validate_batch(spark, transactions_rules, request).document

@@ -472,6 +472,8 @@ def test_alarms_cover_every_failure_mode(templates: dict) -> None:
     assert len(metrics[("AWS/SQS", "ApproximateNumberOfMessagesVisible")]) == 6
     assert len(metrics[("AWS/SNS", "NumberOfNotificationsFailed")]) == 3
     assert metrics[("AWS/Events", "TriggeredRules")] == ["GlueFailuresAlarm"]
+    for metric in ("BatchBlocked", "UnbalancedRuns", "BreakingSchemaChanges"):
+        assert ("FintechDQ", metric) in metrics, metric
     dlqs = [lg for _, lg, _ in resources_of(templates, "AWS::SQS::Queue") if lg.endswith("Dlq")]
     assert len(dlqs) == 6
     assert resources_of(templates, "AWS::CloudWatch::Dashboard")

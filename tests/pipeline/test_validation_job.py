@@ -84,6 +84,14 @@ def test_a_landed_day_is_validated_into_the_buckets_and_a_rerun_replaces_it(
     )
     assert processed_rows == counts["processed"]
 
+    # the job's structured log is in bucket C under the run id
+    from fintech_dq.run_logs.run_log import read_run_log
+
+    lines = read_run_log(locations, "run-first", local_stack.settings)
+    messages = [(line["component"], line["message"]) for line in lines]
+    assert ("glue-validate", "validation started") in messages
+    assert ("glue-validate", "validation finished") in messages
+
 
 def test_a_day_that_has_not_landed_is_named_in_the_error(
     local_stack: Any, locations: PipelineLocations

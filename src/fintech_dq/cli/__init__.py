@@ -17,6 +17,12 @@ VERB_MODULES: tuple[str, ...] = (
     "sample",
     "local",
     "deploy",
+    "pipeline",
+    "schema",
+    "audit",
+    "metrics",
+    "report",
+    "alerts",
 )
 
 

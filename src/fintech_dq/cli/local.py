@@ -80,6 +80,14 @@ def register(subparsers: Any) -> None:
     _state_dir(deploy)
     deploy.set_defaults(handler=run_deploy)
 
+    from fintech_dq.cli.local_airflow import register_airflow
+
+    register_airflow(verbs)
+
+    from fintech_dq.cli.local_mail import register_mail
+
+    register_mail(verbs, _state_dir)
+
 
 def _state_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -122,6 +130,9 @@ def run_up(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from error
     verb = "started" if started else "already running"
     print(f"emulator {verb}: {record.endpoint_url} (pid {record.pid}, log {record.log})")
+    from fintech_dq.cli.local_mail import start_inbox
+
+    start_inbox(args.state_dir)
     print('point clients at it with:  eval "$(fdq local env)"')
     return 0
 
@@ -133,6 +144,9 @@ def run_down(args: argparse.Namespace) -> int:
         record = emulator.stop(args.state_dir)
     except emulator.EmulatorError as error:
         raise CliError(str(error)) from error
+    from fintech_dq.cli.local_mail import stop_inbox
+
+    stop_inbox(args.state_dir)
     if record is None:
         print(f"no emulator recorded in {args.state_dir}")
     else:
@@ -163,6 +177,11 @@ def run_env(args: argparse.Namespace) -> int:
         aws.subprocess_environment(_local_settings(record.endpoint_url)).items()
     ):
         print(f"export {name}={value}")
+    from fintech_dq.notify.inbox import ADDRESS_VARIABLE, running_address
+
+    smtp = running_address(args.state_dir)
+    if smtp is not None:  # where the local runtime relays SNS e-mail subscriptions
+        print(f"export {ADDRESS_VARIABLE}={smtp[0]}:{smtp[1]}")
     return 0
 
 

@@ -26,6 +26,21 @@ from fintech_dq.contract.rule_types import (
     params_schema,
 )
 
+# Schema change kinds the drift check classifies (fintech_dq.schema.policy), with defaults.
+SCHEMA_CHANGE_CLASSES: dict[str, str] = {
+    "missing_column": "breaking",
+    "retyped_column": "breaking",
+    "extra_column": "additive",
+    "widened_column": "breaking",
+    "narrowed_column": "additive",
+    "renamed_column": "breaking",
+    "reordered_columns": "additive",
+    "nullability_changed": "additive",
+    "nested_field_added": "additive",
+    "nested_field_removed": "additive",
+    "nested_field_retyped": "additive",
+}
+
 TOP_LEVEL_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["dataset", "version", "columns", "rules"],
@@ -56,8 +71,9 @@ TOP_LEVEL_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                key: {"enum": ["breaking", "additive"]}
-                for key in ("missing_column", "retyped_column", "extra_column")
+                **{key: {"enum": ["breaking", "additive"]} for key in SCHEMA_CHANGE_CLASSES},
+                "text_type_min_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                "rename_similarity": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
             },
         },
         "outcome": {
@@ -73,9 +89,9 @@ TOP_LEVEL_SCHEMA: dict[str, Any] = {
 }
 
 DEFAULT_SCHEMA_POLICY = {
-    "missing_column": "breaking",
-    "retyped_column": "breaking",
-    "extra_column": "additive",
+    **SCHEMA_CHANGE_CLASSES,
+    "text_type_min_share": "0.95",
+    "rename_similarity": "0.6",
 }
 
 
@@ -216,7 +232,10 @@ def _build(raw: dict[str, Any], problems: _Problems, text: str, source: str) -> 
         columns=columns,
         row_rules=(*generated, *written_rows),
         batch_rules=tuple(written_batch),
-        schema_policy={**DEFAULT_SCHEMA_POLICY, **raw.get("schema_policy", {})},
+        schema_policy={
+            **DEFAULT_SCHEMA_POLICY,
+            **{key: str(value) for key, value in raw.get("schema_policy", {}).items()},
+        },
         fail_when_quarantine_rate_above=Decimal(
             str(outcome.get("fail_when_quarantine_rate_above", 0))
         ),

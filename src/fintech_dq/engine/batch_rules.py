@@ -179,7 +179,7 @@ def null_rate_drift(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
         band = band_for(
             history,
             facts.business_date,
-            lambda d, c=column: d.get("metrics", {}).get("null_rates", {}).get(c),
+            _metric_of("null_rates", column),
             minimum,
         )
         if band is None:
@@ -193,6 +193,11 @@ def null_rate_drift(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
     return _result(rule, problems, measured)
 
 
+def _metric_of(figure: str, key: str) -> Callable[[dict[str, Any]], Any]:
+    """Reads one figure of an earlier run's results document (None where it is missing)."""
+    return lambda document: document.get("metrics", {}).get(figure, {}).get(key)
+
+
 def amount_totals_drift(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
     window, minimum = _window(rule)
     history = facts.history[:window]
@@ -203,7 +208,7 @@ def amount_totals_drift(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
         band = band_for(
             history,
             facts.business_date,
-            lambda d, c=currency: d.get("metrics", {}).get("amount_totals", {}).get(c),
+            _metric_of("amount_totals", currency),
             minimum,
         )
         if band is None:

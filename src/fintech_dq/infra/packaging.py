@@ -36,8 +36,12 @@ LAMBDA_PYTHON = "3.12"
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 # What the DAGs import beyond the core package's own dependencies (MWAA's image has the
 # Amazon provider; common-messaging carries the SQS asset watcher).
-MWAA_EXTRA_REQUIREMENTS = ("apache-airflow-providers-common-messaging",)
-LAMBDA_EXTRA_REQUIREMENTS = ("aws-lambda-powertools",)
+MWAA_EXTRA_REQUIREMENTS = (
+    "apache-airflow-providers-common-messaging",
+    # the async hooks behind the deferrable sensors and the SQS asset watcher
+    "aiobotocore",
+)
+LAMBDA_EXTRA_REQUIREMENTS = ("aws-lambda-powertools", "pydantic")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _COMPLETE_MARK = ".fdq-complete"
 _SKIPPED_PARTS = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}

@@ -15,6 +15,7 @@ Spark reads local paths here, so the run is staged:
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -53,6 +54,7 @@ class JobArguments:
     output_roots: dict[str, str]
     results_uri: str
     location_aliases: dict[str, str]
+    env_name: str
 
     def as_argv(self) -> list[str]:
         argv = [
@@ -60,6 +62,7 @@ class JobArguments:
             "--run_id", self.run_id,
             "--input_uri", self.input_uri,
             "--results_uri", self.results_uri,
+            "--env_name", self.env_name,
         ]  # fmt: skip
         for kind, root in self.output_roots.items():
             argv += [f"--{kind}_uri", root]
@@ -78,16 +81,24 @@ def run_validation_job_locally(
     *,
     workdir: Path | None = None,
     timeout_seconds: float = 3600,
+    in_process: bool = False,
 ) -> dict[str, Any]:
     """Stage, run the Glue script with spark-submit, publish its outputs; returns the
-    results document (also stored in bucket C at `locations.results_key`)."""
+    results document (also stored in bucket C at `locations.results_key`).
+
+    `in_process` runs the same script's `main` in this process instead (its Spark session
+    is this process's active one): what `fdq pipeline run` does to run many days without a
+    JVM start and a cold JIT per day. Airflow's tasks keep the separate process, as Glue."""
     settings = settings or aws.settings()
     s3 = aws.client("s3", settings)
     own_scratch = workdir is None
     stage = Path(tempfile.mkdtemp(prefix=f"fdq-job-{run_id}-")) if workdir is None else workdir
     try:
         arguments = _stage(s3, locations, business_date, run_id, stage)
-        _spark_submit(arguments, settings, stage / "job.log", timeout_seconds)
+        if in_process:
+            _run_in_process(arguments)
+        else:
+            _spark_submit(arguments, settings, stage / "job.log", timeout_seconds)
         _publish_partitions(s3, locations, business_date, stage / "out")
         key = locations.results_key(business_date, run_id)
         body = s3.get_object(Bucket=locations.audit_bucket, Key=key)["Body"].read()
@@ -124,6 +135,7 @@ def _stage(
         reference_merchants_uri=str(merchants[0]) if merchants else "",
         output_roots={kind: str(root) for kind, root in outputs.items()},
         results_uri=locations.s3_uri(locations.audit_bucket, locations.results_prefix),
+        env_name=locations.env_name,
         location_aliases={
             str(inputs): locations.s3_uri(
                 locations.raw_bucket, locations.landing_prefix(business_date)
@@ -177,6 +189,17 @@ def _spark_submit(
             f"validation job for {arguments.business_date} (run {arguments.run_id}) exited "
             f"with {finished.returncode}; end of its log:\n{tail}"
         )
+
+
+def _run_in_process(arguments: JobArguments) -> None:
+    spec = importlib.util.spec_from_file_location("validate_transactions_job", GLUE_SCRIPT)
+    if spec is None or spec.loader is None:
+        raise ValidationJobError(f"cannot load the job script {GLUE_SCRIPT}")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    exit_code = script.main([str(GLUE_SCRIPT), *arguments.as_argv()])
+    if exit_code != 0:
+        raise ValidationJobError(f"validation job exited with {exit_code}")
 
 
 def _spark_submit_binary() -> str:

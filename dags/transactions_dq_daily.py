@@ -1,0 +1,130 @@
+"""transactions_dq_daily: one business day, from landed files to results, report and alerts.
+
+Thin on purpose: the task bodies are in fintech_dq.orchestration.steps; which tasks run
+(Glue operators on AWS, the local runtime's crawler and job on a laptop) is decided at
+parse time from FDQ_RUNTIME, without any AWS call.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
+from airflow.sdk import DAG, CronDataIntervalTimetable, task
+
+from fintech_dq.orchestration import docs, steps
+from fintech_dq.orchestration.deadline import daily_deadline_alert
+from fintech_dq.orchestration.defaults import TAGS, default_args
+from fintech_dq.orchestration.runtime import AWS_CONN_ID, is_aws
+
+ON_AWS = is_aws()
+
+with DAG(
+    dag_id="transactions_dq_daily",
+    description="Daily data-quality check of the transactions batch",
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    # One day at a time, in date order: "not seen in the last 90 days" and the trailing
+    # windows read the days before, and two runs of one day would race on its partitions.
+    max_active_runs=1,
+    default_args=default_args(),
+    tags=[*TAGS, "daily"],
+    doc_md=docs.DAILY,
+    params={"business_date": None},
+    deadline=daily_deadline_alert(),
+) as dag:
+
+    @task(doc_md=docs.TASKS["plan_run"])
+    def plan_run(params: dict[str, Any] | None = None, **context: Any) -> dict[str, str]:
+        conf = dict(context["dag_run"].conf or {})
+        if params and params.get("business_date") and "business_date" not in conf:
+            conf["business_date"] = params["business_date"]
+        return steps.plan_run(conf, context.get("data_interval_start"), context["run_id"])
+
+    plan: Any = plan_run()  # an XComArg; indexing it pulls one key at run time
+
+    wait_for_batch = S3KeySensor(
+        task_id="wait_for_batch",
+        bucket_key=plan["batch_pattern"],
+        wildcard_match=True,
+        aws_conn_id=AWS_CONN_ID,
+        deferrable=True,
+        poke_interval=60,
+        timeout=12 * 3600,
+        doc_md=docs.TASKS["wait_for_batch"],
+    )
+
+    @task(doc_md=docs.TASKS["check_schema"])
+    def check_schema(plan: dict[str, str]) -> dict[str, Any]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        try:
+            return steps.check_schema(plan)
+        except steps.BreakingSchemaChange as breaking:
+            raise AirflowFailException(str(breaking)) from breaking
+
+    @task(doc_md=docs.TASKS["publish"])
+    def publish(plan: dict[str, str], validated: dict[str, Any]) -> list[str]:
+        return steps.publish(plan)
+
+    @task(doc_md=docs.TASKS["report"])
+    def report(plan: dict[str, str], published: list[str]) -> str:
+        return steps.report(plan)
+
+    if ON_AWS:
+        from airflow.providers.amazon.aws.operators.glue import GlueJobOperator
+        from airflow.providers.amazon.aws.operators.glue_crawler import GlueCrawlerOperator
+
+        crawl: Any = GlueCrawlerOperator(
+            task_id="crawl",
+            config={"Name": plan["crawler"]},
+            aws_conn_id=AWS_CONN_ID,
+            deferrable=True,
+            doc_md=docs.TASKS["crawl"],
+        )
+        schema: Any = check_schema(plan)
+        run_job = GlueJobOperator(
+            task_id="validate",
+            job_name=plan["validation_job"],
+            script_args={
+                "--business_date": plan["business_date"],
+                "--input_uri": plan["input_uri"],
+                "--run_id": plan["run_id"],
+            },
+            aws_conn_id=AWS_CONN_ID,
+            wait_for_completion=True,
+            deferrable=True,
+            doc_md=docs.TASKS["validate"],
+        )
+
+        @task(doc_md=docs.TASKS["read_results"])
+        def read_results(plan: dict[str, str]) -> dict[str, Any]:
+            return steps.read_results(plan)
+
+        validated: Any = read_results(plan)
+        wait_for_batch >> crawl >> schema >> run_job >> validated
+        published: Any = publish(plan, validated)
+        report(plan, published)
+    else:
+
+        @task(task_id="crawl", doc_md=docs.TASKS["crawl"])
+        def crawl_locally(plan: dict[str, str]) -> dict[str, Any]:
+            return steps.crawl_locally(plan)
+
+        @task(task_id="validate", doc_md=docs.TASKS["validate"])
+        def validate_locally(plan: dict[str, str]) -> dict[str, Any]:
+            return steps.validate_locally(plan)
+
+        @task(trigger_rule="all_done", doc_md=docs.TASKS["deliver_alerts"])
+        def deliver_alerts() -> int:
+            return steps.deliver_alerts()
+
+        crawled: Any = crawl_locally(plan)
+        schema = check_schema(plan)
+        validated = validate_locally(plan)
+        wait_for_batch >> crawled >> schema >> validated
+        # all_done: a run stopped by a breaking schema change still delivers its alert.
+        published = publish(plan, validated)
+        report(plan, published) >> deliver_alerts()

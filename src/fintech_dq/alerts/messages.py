@@ -1,0 +1,61 @@
+"""What a tier is told: a subject and a plain-text body an on-call engineer can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fintech_dq.alerts.model import Alert, format_time
+from fintech_dq.masking import mask_card_numbers_in_text
+
+RUNBOOK = "docs/alerting.md#runbook-{anchor}"
+
+
+@dataclass(frozen=True)
+class Notification:
+    alert: Alert
+    tier: int
+    kind: str
+    """opened (tier 1's first page), escalated (a later tier), repeat, reopened."""
+
+    def as_payload(self) -> dict[str, Any]:
+        """The dispatcher's invocation payload (it re-reads the alert itself)."""
+        return {"alert_id": self.alert.alert_id, "tier": self.tier, "kind": self.kind}
+
+    @property
+    def subject(self) -> str:
+        alert = self.alert
+        text = (
+            f"[fdq T{self.tier} {alert.severity.upper()}] {alert.dataset} "
+            f"{alert.business_date} {alert.issue} ({self.kind})"
+        )
+        return text[:100]  # SNS e-mail subjects: at most 100 characters
+
+    @property
+    def body(self) -> str:
+        alert = self.alert
+        lines = [
+            alert.summary,
+            "",
+            f"alert      {alert.alert_id}",
+            f"state      {alert.state} (tier {self.tier} notified: {self.kind})",
+            f"severity   {alert.severity}",
+            f"opened     {format_time(alert.opened_at)}",
+            f"seen       {alert.occurrences} time(s), last {format_time(alert.last_seen_at)}",
+            f"runs       {', '.join(alert.run_ids[-5:])}",
+        ]
+        failing = alert.details.get("failing_rules") or []
+        if failing:
+            lines.append("rules      " + ", ".join(str(r.get("rule_id")) for r in failing[:20]))
+        if alert.details.get("blocked_by"):
+            lines.append(f"blocked by {alert.details['blocked_by']}")
+        for name, uri in sorted(alert.links.items()):
+            lines.append(f"{name:<10} {uri}")
+        anchor = alert.issue.replace(".", "-")
+        lines += [
+            "",
+            f"runbook    {RUNBOOK.format(anchor=anchor)}",
+            f"ack        fdq alerts ack '{alert.alert_id}' --by <you> --reason <why>",
+            f"resolve    fdq alerts resolve '{alert.alert_id}' --by <you> --reason <why>",
+        ]
+        return mask_card_numbers_in_text("\n".join(lines)) or ""

@@ -1,0 +1,417 @@
+"""Alert records in DynamoDB: every state change is a conditional write.
+
+Two deliveries of one event, two checkers at once, an operator acknowledging while the
+checker escalates: each write states what it expects to find (no record yet, this state,
+this version, this event not yet seen) and DynamoDB refuses the loser
+(ConditionalCheckFailedException). No read-modify-write without a condition.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from fintech_dq.alerts.model import (
+    ACKNOWLEDGED,
+    OPEN,
+    RESOLVED,
+    STATES,
+    Alert,
+    AlertError,
+    alert_id_for,
+    format_time,
+    issue_of,
+    parse_time,
+)
+from fintech_dq.events.model import PipelineEvent
+from fintech_dq.infra import aws
+from fintech_dq.masking import mask_card_numbers_in_text
+
+BY_STATE_INDEX = "by-state"
+_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
+_TIMES = (
+    "opened_at",
+    "updated_at",
+    "last_seen_at",
+    "next_escalation_at",
+    "last_notified_at",
+    "acknowledged_at",
+    "resolved_at",
+)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording an event did: `opened`, `reopened`, `recurred` or `duplicate`."""
+
+    alert: Alert
+    outcome: str
+
+    @property
+    def needs_first_page(self) -> bool:
+        return self.outcome in ("opened", "reopened")
+
+
+def _is_conditional_failure(error: Exception) -> bool:
+    response = getattr(error, "response", None) or {}
+    return response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
+
+def _from_item(item: dict[str, Any]) -> Alert:
+    raw = {k: _deserializer.deserialize(v) for k, v in item.items()}
+    known = Alert.__dataclass_fields__
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in known:
+            continue
+        if name in _TIMES:
+            value = parse_time(value)
+        elif isinstance(value, Decimal):
+            value = int(value)
+        elif isinstance(value, set):
+            value = tuple(sorted(value))
+        elif name == "run_ids":
+            value = tuple(value)
+        values[name] = value
+    return Alert(**values)
+
+
+class AlertStore:
+    def __init__(self, table_name: str, settings: aws.AwsSettings | None = None) -> None:
+        self.table_name = table_name
+        self._dynamodb = aws.client("dynamodb", settings)
+
+    # Reading ----------------------------------------------------------------------------
+    def get(self, alert_id: str) -> Alert | None:
+        answer = self._dynamodb.get_item(
+            TableName=self.table_name, Key={"alert_id": {"S": alert_id}}, ConsistentRead=True
+        )
+        return _from_item(answer["Item"]) if "Item" in answer else None
+
+    def require(self, alert_id: str) -> Alert:
+        alert = self.get(alert_id)
+        if alert is None:
+            raise AlertError(f"no alert {alert_id!r}")
+        return alert
+
+    def list(self, state: str | None = None) -> list[Alert]:
+        """Alerts in `state` (any when None), newest first."""
+        if state is not None and state not in STATES:
+            raise AlertError(f"unknown state {state!r}; expected one of {', '.join(STATES)}")
+        pages = self._dynamodb.get_paginator("scan").paginate(TableName=self.table_name)
+        alerts = [
+            _from_item(item)
+            for page in pages
+            for item in page.get("Items", [])
+            if "issue" in item and (state is None or item["state"]["S"] == state)
+        ]
+        return sorted(alerts, key=lambda a: a.opened_at, reverse=True)
+
+    def due(self, now: datetime) -> Iterator[Alert]:
+        """Unresolved alerts whose next escalation time has come (the by-state index)."""
+        paginator = self._dynamodb.get_paginator("query")
+        for state in (OPEN, ACKNOWLEDGED):
+            for page in paginator.paginate(
+                TableName=self.table_name,
+                IndexName=BY_STATE_INDEX,
+                KeyConditionExpression="#s = :s AND next_escalation_at <= :now",
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={":s": {"S": state}, ":now": {"S": format_time(now)}},
+            ):
+                for item in page.get("Items", []):
+                    yield _from_item(item)
+
+    # Recording events -------------------------------------------------------------------
+    def record_event(
+        self, event: PipelineEvent, first_page_at: datetime, now: datetime
+    ) -> Recorded:
+        """Open the incident's alert, or count a recurrence on it; a second delivery of the
+        same event changes nothing (its id is kept in the record's `event_ids` set)."""
+        alert_id = alert_id_for(event.dataset, event.business_date_text, issue_of(event))
+        stamp = format_time(now)
+        item = {
+            "alert_id": alert_id,
+            "dataset": event.dataset,
+            "business_date": event.business_date_text,
+            "issue": issue_of(event),
+            "severity": event.severity,
+            "state": OPEN,
+            "summary": event.summary,
+            "opened_at": stamp,
+            "updated_at": stamp,
+            "last_seen_at": stamp,
+            "notified_tier": 0,
+            "next_escalation_at": format_time(first_page_at),
+            "occurrences": 1,
+            "notifications": 0,
+            "version": 1,
+            "links": dict(event.links),
+            "run_ids": [event.run_id],
+            "event_ids": {event.event_id},
+            "details": _details_of(event),
+        }
+        for _ in range(3):
+            try:
+                self._dynamodb.put_item(
+                    TableName=self.table_name,
+                    Item=_to_item(item),
+                    ConditionExpression="attribute_not_exists(alert_id)",
+                )
+                return Recorded(self.require(alert_id), "opened")
+            except Exception as error:
+                if not _is_conditional_failure(error):
+                    raise
+            existing = self.require(alert_id)
+            if event.event_id in existing.event_ids:
+                return Recorded(existing, "duplicate")
+            updated = self._recur(existing, event, first_page_at, now)
+            if updated is not None:
+                return updated
+        raise AlertError(f"{alert_id}: changed under us three times while recording an event")
+
+    def _recur(
+        self, existing: Alert, event: PipelineEvent, first_page_at: datetime, now: datetime
+    ) -> Recorded | None:
+        stamp = format_time(now)
+        values: dict[str, Any] = {
+            ":v": existing.version,
+            ":v1": existing.version + 1,
+            ":now": stamp,
+            ":eid": {event.event_id},
+            ":one": 1,
+            ":run": [event.run_id],
+            ":summary": event.summary,
+            ":links": dict(event.links),
+            ":details": _details_of(event),
+            ":eid_s": event.event_id,
+        }
+        sets = [
+            "version = :v1",
+            "updated_at = :now",
+            "last_seen_at = :now",
+            "summary = :summary",
+            "links = :links",
+            "details = :details",
+            "run_ids = list_append(run_ids, :run)",
+        ]
+        outcome = "recurred"
+        if existing.state == RESOLVED:
+            outcome = "reopened"
+            sets += [
+                "#s = :open",
+                "opened_at = :now",
+                "notified_tier = :zero",
+                "next_escalation_at = :first",
+                "severity = :severity",
+            ]
+            values.update(
+                {
+                    ":open": OPEN,
+                    ":zero": 0,
+                    ":first": format_time(first_page_at),
+                    ":severity": event.severity,
+                }
+            )
+        expression = "SET " + ", ".join(sets) + " ADD occurrences :one, event_ids :eid"
+        if existing.state == RESOLVED:
+            expression += " REMOVE resolved_by, resolved_at, resolve_reason"
+            expression += ", acknowledged_by, acknowledged_at, acknowledge_reason"
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": {"alert_id": {"S": existing.alert_id}},
+            "UpdateExpression": expression,
+            "ConditionExpression": "version = :v AND NOT contains(event_ids, :eid_s)",
+            "ExpressionAttributeValues": _values(values),
+            "ReturnValues": "ALL_NEW",
+        }
+        if outcome == "reopened":
+            request["ExpressionAttributeNames"] = {"#s": "state"}
+        try:
+            answer = self._dynamodb.update_item(**request)
+        except Exception as error:
+            if _is_conditional_failure(error):
+                return None
+            raise
+        return Recorded(_from_item(answer["Attributes"]), outcome)
+
+    # Operators --------------------------------------------------------------------------
+    def acknowledge(self, alert_id: str, actor: str, reason: str, now: datetime) -> Alert:
+        """OPEN -> ACKNOWLEDGED: repeats stop; escalation goes on while it stays unresolved."""
+        return self._transition(
+            alert_id,
+            allowed=(OPEN,),
+            target=ACKNOWLEDGED,
+            sets={"acknowledged_by": actor, "acknowledged_at": now, "acknowledge_reason": reason},
+            now=now,
+        )
+
+    def resolve(self, alert_id: str, actor: str, reason: str, now: datetime) -> Alert:
+        """OPEN/ACKNOWLEDGED -> RESOLVED: leaves the by-state schedule, nobody is paged again."""
+        return self._transition(
+            alert_id,
+            allowed=(OPEN, ACKNOWLEDGED),
+            target=RESOLVED,
+            sets={"resolved_by": actor, "resolved_at": now, "resolve_reason": reason},
+            now=now,
+            remove=("next_escalation_at",),
+        )
+
+    def _transition(
+        self,
+        alert_id: str,
+        allowed: tuple[str, ...],
+        target: str,
+        sets: dict[str, Any],
+        now: datetime,
+        remove: tuple[str, ...] = (),
+    ) -> Alert:
+        if not actor_and_reason_given(sets):
+            raise AlertError("who and why are required")
+        values: dict[str, Any] = {":target": target, ":now": format_time(now), ":one": 1}
+        values.update({f":a{i}": s for i, s in enumerate(allowed)})
+        assignments = ["#s = :target", "updated_at = :now"]
+        for name, value in sets.items():
+            values[f":{name}"] = format_time(value) if isinstance(value, datetime) else value
+            assignments.append(f"{name} = :{name}")
+        expression = "SET " + ", ".join(assignments) + " ADD version :one"
+        if remove:
+            expression += " REMOVE " + ", ".join(remove)
+        condition = (
+            "attribute_exists(alert_id) AND #s IN ("
+            + ", ".join(f":a{i}" for i in range(len(allowed)))
+            + ")"
+        )
+        try:
+            answer = self._dynamodb.update_item(
+                TableName=self.table_name,
+                Key={"alert_id": {"S": alert_id}},
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues=_values(values),
+                ReturnValues="ALL_NEW",
+            )
+        except Exception as error:
+            if not _is_conditional_failure(error):
+                raise
+            current = self.get(alert_id)
+            if current is None:
+                raise AlertError(f"no alert {alert_id!r}") from None
+            raise AlertError(
+                f"{alert_id} is {current.state}; it can become {target} only from "
+                f"{' or '.join(allowed)}"
+            ) from None
+        return _from_item(answer["Attributes"])
+
+    # Escalation -------------------------------------------------------------------------
+    def claim(
+        self,
+        seen: Alert,
+        tier: int,
+        next_escalation_at: datetime | None,
+        now: datetime,
+        notify: bool = True,
+    ) -> Alert | None:
+        """Move the alert from what the checker saw to `tier` (and its next time), only if
+        nobody changed it since: the winner of two concurrent checkers pages, the other
+        gets None. `notify=False` only reschedules (quiet hours, an acknowledged repeat)."""
+        values: dict[str, Any] = {
+            ":v": seen.version,
+            ":v1": seen.version + 1,
+            ":tier": seen.notified_tier,
+            ":new_tier": tier,
+            ":now": format_time(now),
+            ":open": OPEN,
+            ":ack": ACKNOWLEDGED,
+        }
+        sets = ["version = :v1", "notified_tier = :new_tier", "updated_at = :now"]
+        if notify:
+            sets += ["last_notified_at = :now", "notifications = notifications + :one"]
+            values[":one"] = 1
+        expression = "SET " + ", ".join(sets)
+        if next_escalation_at is None:
+            expression += " REMOVE next_escalation_at"
+        else:
+            values[":next"] = format_time(next_escalation_at)
+            expression = expression.replace("SET ", "SET next_escalation_at = :next, ", 1)
+        try:
+            answer = self._dynamodb.update_item(
+                TableName=self.table_name,
+                Key={"alert_id": {"S": seen.alert_id}},
+                UpdateExpression=expression,
+                ConditionExpression=(
+                    "version = :v AND notified_tier = :tier AND #s IN (:open, :ack)"
+                ),
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues=_values(values),
+                ReturnValues="ALL_NEW",
+            )
+        except Exception as error:
+            if _is_conditional_failure(error):
+                return None
+            raise
+        return _from_item(answer["Attributes"])
+
+    def release(self, claimed: Alert, previous: Alert) -> bool:
+        """Undo a claim whose notification could not be sent, so a later check retries it
+        (only if nothing else changed the record meanwhile)."""
+        values: dict[str, Any] = {
+            ":v": claimed.version,
+            ":v1": claimed.version + 1,
+            ":tier": previous.notified_tier,
+            ":minus": 1,
+        }
+        expression = "SET version = :v1, notified_tier = :tier"
+        if previous.next_escalation_at is not None:
+            values[":next"] = format_time(previous.next_escalation_at)
+            expression += ", next_escalation_at = :next"
+        if claimed.notifications > previous.notifications:
+            expression += ", notifications = notifications - :minus"
+        else:
+            values.pop(":minus")
+        try:
+            self._dynamodb.update_item(
+                TableName=self.table_name,
+                Key={"alert_id": {"S": claimed.alert_id}},
+                UpdateExpression=expression,
+                ConditionExpression="version = :v",
+                ExpressionAttributeValues=_values(values),
+            )
+        except Exception as error:
+            if _is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+
+def actor_and_reason_given(sets: dict[str, Any]) -> bool:
+    texts = [v for k, v in sets.items() if k.endswith("_by") or k.endswith("_reason")]
+    return all(isinstance(t, str) and t.strip() for t in texts)
+
+
+def _values(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in values.items()}
+
+
+def _details_of(event: PipelineEvent) -> dict[str, Any]:
+    """What an operator needs from the event, kept small (DynamoDB items <= 400 KB)."""
+    payload = event.payload
+    keep = ("status", "counts", "failing_rules", "blocked_by", "decision", "breaking_changes")
+    details = {k: payload[k] for k in keep if k in payload}
+    details["last_event_type"] = event.event_type
+    details["last_run_id"] = event.run_id
+    text = mask_card_numbers_in_text(json.dumps(details, default=str)) or "{}"
+    trimmed = json.loads(text, parse_float=Decimal)
+    if len(text) > 100_000:
+        trimmed = {"last_event_type": event.event_type, "truncated": True}
+    return dict(trimmed)

@@ -1,0 +1,98 @@
+"""One audit record and its place in a hash chain.
+
+Each record carries the hash of the record before it in its stream, and its own hash over
+every other field (canonical JSON: sorted keys, no spaces). Changing, dropping or swapping
+any record therefore breaks the chain at a point `verify` can name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from fintech_dq.masking import mask_card_numbers_in_text
+
+STREAMS = ("runs", "rules", "schema", "alerts", "operators")
+GENESIS_HASH = "0" * 64
+"""prev_hash of a stream's first record."""
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    stream: str
+    sequence: int
+    """1, 2, 3 ... within the stream; no gaps."""
+    recorded_at: str
+    """UTC, ISO 8601 with 'Z'."""
+    action: str
+    actor: str
+    run_id: str | None
+    subject: Any
+    details: Any
+    prev_hash: str
+    hash: str
+
+    @property
+    def business_day(self) -> str:
+        """The date partition the record lives in (its recording day, UTC)."""
+        return self.recorded_at[:10]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> AuditRecord:
+        data = json.loads(text)
+        return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+
+
+def record_hash(fields: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of every field except `hash` itself."""
+    body = {k: v for k, v in fields.items() if k != "hash"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def computed_hash(record: AuditRecord) -> str:
+    return record_hash(asdict(record))
+
+
+def new_record(
+    stream: str,
+    sequence: int,
+    recorded_at: str,
+    action: str,
+    actor: str,
+    run_id: str | None,
+    subject: Any,
+    details: Any,
+    prev_hash: str,
+) -> AuditRecord:
+    """A sealed record; card numbers in any text of subject/details are masked first, since
+    what is written here can never be deleted."""
+    fields: dict[str, Any] = {
+        "stream": stream,
+        "sequence": sequence,
+        "recorded_at": recorded_at,
+        "action": action,
+        "actor": actor,
+        "run_id": run_id,
+        "subject": masked(subject),
+        "details": masked(details),
+        "prev_hash": prev_hash,
+    }
+    return AuditRecord(**fields, hash=record_hash(fields))
+
+
+def masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_card_numbers_in_text(value)
+    if isinstance(value, dict):
+        return {str(k): masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return mask_card_numbers_in_text(str(value))

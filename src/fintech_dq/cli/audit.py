@@ -1,0 +1,72 @@
+"""`fdq audit verify|show`: check the hash chains of the audit trail, list its records.
+Reaches AWS or the emulator as `fdq local env` says."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+EXIT_PROBLEMS = 1
+
+
+def register(subparsers: Any) -> None:
+    from fintech_dq.audit import STREAMS
+
+    parser = subparsers.add_parser(
+        "audit",
+        help="audit trail: verify the hash chains, show records",
+        description="The audit trail in bucket C (docs/audit-and-monitoring.md).",
+    )
+    verbs = parser.add_subparsers(dest="audit_verb", metavar="ACTION")
+    verbs.required = True
+    verify = verbs.add_parser(
+        "verify",
+        help="find altered, removed, reordered or overwritten records (exit 1 if any)",
+        description="Recompute every record's hash and walk each stream's chain.",
+    )
+    verify.add_argument("--stream", choices=STREAMS, default=None, help="one stream (default: all)")
+    verify.add_argument("--env", default=None, help="environment name (default: FDQ_ENV_NAME)")
+    verify.add_argument("--json", action="store_true", help="problems as JSON")
+    verify.set_defaults(handler=run_verify)
+    show = verbs.add_parser("show", help="print a stream's records as JSON Lines")
+    show.add_argument("--stream", choices=STREAMS, required=True)
+    show.add_argument("--date", default=None, help="one UTC day YYYY-MM-DD (default: all)")
+    show.add_argument("--run-id", default=None, help="only records of this run")
+    show.add_argument("--env", default=None, help="environment name (default: FDQ_ENV_NAME)")
+    show.set_defaults(handler=run_show)
+
+
+def _trail(args: argparse.Namespace) -> Any:
+    from fintech_dq.audit import AuditTrail
+    from fintech_dq.infra import aws
+    from fintech_dq.pipeline.locations import PipelineLocations
+
+    settings = aws.settings()
+    return AuditTrail(PipelineLocations.resolve(settings, args.env), settings)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from fintech_dq.audit import STREAMS
+
+    trail = _trail(args)
+    problems = trail.verify(args.stream)
+    if args.json:
+        print(json.dumps([asdict(p) for p in problems], indent=2))
+    else:
+        for problem in problems:
+            print(f"PROBLEM {problem}")
+        for stream in [args.stream] if args.stream else STREAMS:
+            head = trail.head(stream)
+            print(f"{stream}: {head.sequence if head else 0} records")
+        print(f"{len(problems)} problem(s) in s3://{trail.bucket}/{trail.prefix}")
+    return EXIT_PROBLEMS if problems else 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    for record in _trail(args).records(args.stream, args.date):
+        if args.run_id is None or record.run_id == args.run_id:
+            print(record.to_json())
+    return 0

@@ -1,0 +1,164 @@
+"""`fdq schema`: crawl a landed day into the catalog, diff it with the contract, accept a
+change (docs/schema-drift.md). Reaches AWS or the emulator as `fdq local env` says."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from fintech_dq.cli import CliError
+
+EXIT_BREAKING = 1
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "schema",
+        help="schema drift: crawl, diff, accept",
+        description=(
+            "Detect schema drift of a landed day: crawl it into the Glue Data Catalog (local "
+            "runtime), diff the catalog with the contract and the previous table version, "
+            "and accept a change into the contract with an audit record."
+        ),
+    )
+    verbs = parser.add_subparsers(dest="schema_verb", metavar="ACTION")
+    verbs.required = True
+
+    crawl = verbs.add_parser(
+        "crawl",
+        help="infer the day's schema with Spark and write the catalog table (local runtime)",
+        description=(
+            "Stage the day's files out of bucket A, infer their schema with Spark and write "
+            "the catalog table: a changed schema becomes a new table version, the same schema "
+            "none. On AWS the Glue crawler does this."
+        ),
+    )
+    _common(crawl)
+    crawl.set_defaults(handler=run_crawl)
+
+    diff = verbs.add_parser(
+        "diff",
+        help="diff the catalog with the contract and the previous version (exit 1: breaking)",
+        description=(
+            "Diff the catalog's latest schema with the contract and the previous version, "
+            "store the diff in bucket C and print it; a breaking change emits schema.changed "
+            "once per day, table version and contract. Exit 1 when the change is breaking."
+        ),
+    )
+    _common(diff)
+    diff.add_argument("--run-id", default=None, help="run id recorded in the diff (default: now)")
+    diff.add_argument("--json", action="store_true", help="print the diff document as JSON")
+    diff.set_defaults(handler=run_diff)
+
+    accept = verbs.add_parser(
+        "accept",
+        help="update the contract (rules file) to the day's catalog schema, audited",
+        description=(
+            "Edit the rules file so its columns match the day's catalog schema (version bumped: "
+            "major for a breaking change, minor otherwise), check it, and append who accepted "
+            "it and why to the audit trail. Commit the rules file afterwards."
+        ),
+    )
+    _common(accept)
+    accept.add_argument("--by", required=True, help="who accepts the change (name or e-mail)")
+    accept.add_argument("--reason", required=True, help="why (ticket, agreement with sender)")
+    accept.set_defaults(handler=run_accept)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", required=True, type=_day, help="business date YYYY-MM-DD")
+    parser.add_argument("--env", default=None, help="environment name (default: FDQ_ENV_NAME)")
+    parser.add_argument("--dataset", default="transactions", help="dataset (default: %(default)s)")
+    parser.add_argument(
+        "--rules", type=Path, default=None, help="rules file (default: the packaged one)"
+    )
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from error
+
+
+def _locations(args: argparse.Namespace) -> Any:
+    from fintech_dq.infra import aws
+    from fintech_dq.pipeline.locations import PipelineLocations
+
+    settings = aws.settings()
+    resolved = PipelineLocations.resolve(settings, args.env)
+    return replace(resolved, dataset=args.dataset), settings
+
+
+def _rules(args: argparse.Namespace) -> Any:
+    from fintech_dq.contract import RulesFileError, load_rules
+    from fintech_dq.rules import rules_path
+
+    try:
+        return load_rules(args.rules or rules_path(args.dataset))
+    except RulesFileError as error:
+        raise CliError(str(error)) from error
+
+
+def run_crawl(args: argparse.Namespace) -> int:
+    from fintech_dq.schema import crawl_locally
+
+    locations, settings = _locations(args)
+    if not settings.is_local:
+        raise CliError(
+            f"on AWS the Glue crawler {locations.crawler} crawls (the DAG starts it); "
+            "`fdq schema crawl` is the local runtime's crawler"
+        )
+    try:
+        update = crawl_locally(locations, args.date, settings, rules=_rules(args))
+    except FileNotFoundError as error:
+        raise CliError(str(error)) from error
+    print(json.dumps(update.as_dict(), indent=2))
+    return 0
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from fintech_dq.schema import CatalogTableMissing, check_drift
+    from fintech_dq.schema.drift import summary_of
+
+    locations, settings = _locations(args)
+    run_id = args.run_id or "cli-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        outcome = check_drift(locations, args.date, run_id, settings, rules=_rules(args))
+    except CatalogTableMissing as error:
+        raise CliError(str(error)) from error
+    if args.json:
+        print(json.dumps(outcome.diff, indent=2, sort_keys=True))
+    else:
+        print(summary_of(outcome.diff))
+        for change in outcome.diff["changes"]:
+            print(f"  [{change['classification']}] vs {change['against']}: {change['message']}")
+        print(f"diff: {locations.s3_uri(locations.audit_bucket, outcome.key)}")
+        if not outcome.acted:
+            print("(stored by an earlier run of this day: nothing emitted again)")
+    return EXIT_BREAKING if outcome.breaking else 0
+
+
+def run_accept(args: argparse.Namespace) -> int:
+    from fintech_dq.contract import RulesFileError
+    from fintech_dq.rules import rules_path
+    from fintech_dq.schema import CannotAccept, CatalogTableMissing, accept_change
+
+    locations, settings = _locations(args)
+    rules_file = args.rules or rules_path(locations.dataset)
+    try:
+        result = accept_change(locations, args.date, args.by, args.reason, rules_file, settings)
+    except (CannotAccept, CatalogTableMissing) as error:
+        raise CliError(str(error)) from error
+    except RulesFileError as error:
+        message = f"the accepted contract would not load; nothing written.\n{error}"
+        raise CliError(message) from error
+    print(f"{result.rules_file}: version {result.old_version} -> {result.new_version}")
+    for change in result.changes:
+        print(f"  accepted [{change.classification}]: {change.message}")
+    print(f"audited: accepted by {args.by}; commit {result.rules_file} and redeploy")
+    return 0

@@ -1,0 +1,53 @@
+"""From landing events to daily runs: the event-driven DAG's logic (pure, testable).
+
+The asset watcher turns each batch of SQS messages into an asset event whose extra holds
+the trigger's payload (`{"payload": {"message_batch": [...]}}`). Every S3 key of the
+transactions partition names its business date (ingest_date=); each date gets one daily
+run with the fixed run id arrival__<date>, so a file or a day announced twice (two
+messages, two asset events, two runs of this DAG) starts the daily check once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from fintech_dq.orchestration.run_plan import arrival_run_id, business_date_of_key, landed_keys
+
+NO_QUEUE_NOTE = """
+**No watcher here:** FDQ_LANDING_QUEUE_URL (or FDQ_AWS_ACCOUNT_ID on AWS) was not set when
+this file was parsed, so nothing listens to the landing queue.
+"""
+
+
+def messages_of(asset_events: Mapping[Any, Iterable[Any]]) -> list[Mapping[str, Any]]:
+    messages: list[Mapping[str, Any]] = []
+    for events in asset_events.values():
+        for event in events:
+            extra = getattr(event, "extra", None) or {}
+            payload = extra.get("payload") or {}
+            messages.extend(payload.get("message_batch") or [])
+    return messages
+
+
+def announced_dates(messages: Iterable[Mapping[str, Any]]) -> dict[date, list[str]]:
+    """Business date -> the keys announced for it (manifests and data files alike)."""
+    found: dict[date, list[str]] = {}
+    for _bucket, key in landed_keys(messages):
+        day = business_date_of_key(key)
+        if day is not None:
+            found.setdefault(day, []).append(key)
+    return dict(sorted(found.items()))
+
+
+def daily_runs(asset_events: Mapping[Any, Iterable[Any]]) -> list[dict[str, Any]]:
+    """TriggerDagRunOperator arguments, one per announced day."""
+    dates = announced_dates(messages_of(asset_events))
+    return [
+        {
+            "trigger_run_id": arrival_run_id(day),
+            "conf": {"business_date": day.isoformat(), "announced_keys": sorted(set(keys))[:50]},
+        }
+        for day, keys in dates.items()
+    ]

@@ -1,0 +1,78 @@
+"""Which business date a DAG run is for, and the names its tasks use (pure functions).
+
+The business date is the one the run's conf names (`business_date`, set by the
+event-driven DAG, the reprocess DAG or a person triggering from the UI), else the date of
+the data interval's start: the scheduled run of the interval [D, D+1) checks day D.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+_INGEST_DATE = re.compile(r"(?:^|/)ingest_date=(\d{4}-\d{2}-\d{2})/")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+class RunPlanError(ValueError):
+    """The run does not say which day it is for (or says it wrongly)."""
+
+
+def business_date_for(
+    conf: Mapping[str, Any] | None, data_interval_start: datetime | str | None
+) -> date:
+    wanted = (conf or {}).get("business_date")
+    if wanted:
+        try:
+            return date.fromisoformat(str(wanted))
+        except ValueError as error:
+            raise RunPlanError(
+                f"conf business_date={wanted!r} is not a date (YYYY-MM-DD)"
+            ) from error
+    if data_interval_start is None:
+        raise RunPlanError(
+            "this run has no data interval (triggered without a logical date): "
+            'give the day in the run conf, e.g. {"business_date": "2026-11-28"}'
+        )
+    if isinstance(data_interval_start, str):
+        data_interval_start = datetime.fromisoformat(data_interval_start)
+    return data_interval_start.date()
+
+
+def storage_run_id(airflow_run_id: str) -> str:
+    """The Airflow run id made safe for S3 keys and Glue arguments; stable across retries
+    and reruns of the same DAG run, so a rerun replaces that run's documents."""
+    cleaned = _UNSAFE.sub("-", airflow_run_id).strip("-")
+    if not cleaned:
+        raise RunPlanError(f"run id {airflow_run_id!r} has nothing usable")
+    return cleaned
+
+
+def business_date_of_key(key: str) -> date | None:
+    """The day a landed object belongs to (its ingest_date= partition), or None."""
+    found = _INGEST_DATE.search(key)
+    return date.fromisoformat(found.group(1)) if found else None
+
+
+def landed_keys(messages: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """(bucket, key) of each S3 "Object Created" event in EventBridge form, as the SQS
+    landing queue holds them (the message body is the event's JSON)."""
+    import json
+
+    found: list[tuple[str, str]] = []
+    for message in messages:
+        body = message.get("Body", message.get("body", message))
+        event = json.loads(body) if isinstance(body, str) else body
+        detail = event.get("detail") or {}
+        bucket = (detail.get("bucket") or {}).get("name")
+        key = (detail.get("object") or {}).get("key")
+        if bucket and key:
+            found.append((str(bucket), str(key)))
+    return found
+
+
+def arrival_run_id(business_date: date) -> str:
+    """One event-driven run per business date, however often its files are announced."""
+    return f"arrival__{business_date.isoformat()}"

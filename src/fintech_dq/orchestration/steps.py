@@ -1,0 +1,140 @@
+"""The bodies of the pipeline's tasks: each resolves where things are, calls the core
+package and returns a small JSON-able summary for XCom (never a whole document).
+
+Imports of the core's heavier parts (Spark, the engine, events) happen inside the
+functions, so that importing this module while a DAG file is parsed costs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from fintech_dq.orchestration.run_plan import business_date_for, storage_run_id
+
+if TYPE_CHECKING:
+    from fintech_dq.pipeline.locations import PipelineLocations
+
+DATA_STATUSES = ("passed", "passed_with_warnings", "failed", "blocked")
+
+
+class BreakingSchemaChange(RuntimeError):
+    """The landed day's schema breaks the contract: validation must not run."""
+
+
+def locations() -> PipelineLocations:
+    from fintech_dq.pipeline.locations import PipelineLocations
+
+    return PipelineLocations.resolve()
+
+
+def plan_run(
+    conf: dict[str, Any] | None, data_interval_start: Any, airflow_run_id: str
+) -> dict[str, str]:
+    """What every later task needs: the day, a key-safe run id, the resource names and the
+    URIs the sensor and the Glue job read (the account is asked here, at run time)."""
+    day = business_date_for(conf, data_interval_start)
+    where = locations()
+    prefix = where.landing_prefix(day)
+    return {
+        "business_date": day.isoformat(),
+        "run_id": storage_run_id(airflow_run_id),
+        "raw_bucket": where.raw_bucket,
+        "batch_pattern": where.s3_uri(where.raw_bucket, prefix + "*"),
+        "input_uri": where.s3_uri(where.raw_bucket, prefix),
+        "crawler": where.crawler,
+        "validation_job": where.validation_job,
+        "results_key": where.results_key(day, storage_run_id(airflow_run_id)),
+    }
+
+
+def crawl_locally(plan: dict[str, str]) -> dict[str, Any]:
+    from fintech_dq.schema.crawl import crawl_locally as crawl
+
+    update = crawl(locations(), date.fromisoformat(plan["business_date"]))
+    return {"business_date": plan["business_date"], "update": _plain(update)}
+
+
+def check_schema(plan: dict[str, str]) -> dict[str, Any]:
+    """Diff the crawled schema against the contract; a breaking change stops the run here
+    (schema.changed has been emitted and audited by the core before this raises)."""
+    from fintech_dq.schema.drift import check_drift
+
+    where = locations()
+    outcome = check_drift(where, date.fromisoformat(plan["business_date"]), plan["run_id"])
+    summary = {
+        "decision": outcome.decision,
+        "breaking": outcome.breaking,
+        "additive": outcome.additive,
+        "diff_uri": where.s3_uri(where.audit_bucket, outcome.key),
+    }
+    if outcome.breaking:
+        raise BreakingSchemaChange(
+            f"breaking schema change in the batch of {plan['business_date']}: validation "
+            f"not run; the diff is at {summary['diff_uri']}; "
+            f"changes: {json.dumps(outcome.diff.get('changes', []), default=str)[:2000]}"
+        )
+    return summary
+
+
+def validate_locally(plan: dict[str, str]) -> dict[str, Any]:
+    from fintech_dq.pipeline.validation_job import run_validation_job_locally
+
+    results = run_validation_job_locally(
+        locations(), date.fromisoformat(plan["business_date"]), plan["run_id"]
+    )
+    return summarise(results, plan)
+
+
+def read_results(plan: dict[str, str]) -> dict[str, Any]:
+    """After the Glue job: the results document it stored in bucket C."""
+    return summarise(_results_document(plan), plan)
+
+
+def publish(plan: dict[str, str]) -> list[str]:
+    from fintech_dq.pipeline.publish import publish_run
+
+    return publish_run(locations(), _results_document(plan))
+
+
+def report(plan: dict[str, str]) -> str:
+    from fintech_dq.report import publish_run_report
+
+    where = locations()
+    key = publish_run_report(where, date.fromisoformat(plan["business_date"]), plan["run_id"])
+    return where.s3_uri(where.audit_bucket, key)
+
+
+def deliver_alerts() -> int:
+    """Local runtime only: EventBridge -> stand-in queues -> handlers -> alerts -> e-mail."""
+    from fintech_dq.events.local_delivery import deliver_pending_events
+
+    return deliver_pending_events(locations())
+
+
+def summarise(results: dict[str, Any], plan: dict[str, str]) -> dict[str, Any]:
+    status = results.get("status")
+    if status not in DATA_STATUSES:
+        raise ValueError(f"results document has no known status: {status!r}")
+    return {
+        "business_date": plan["business_date"],
+        "run_id": plan["run_id"],
+        "status": status,
+        "counts": results.get("counts", {}),
+        "results_key": plan["results_key"],
+    }
+
+
+def _results_document(plan: dict[str, str]) -> dict[str, Any]:
+    from fintech_dq.infra import aws
+
+    where = locations()
+    body = aws.client("s3").get_object(Bucket=where.audit_bucket, Key=plan["results_key"])
+    document: dict[str, Any] = json.loads(body["Body"].read())
+    return document
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able view of a core result object (dataclasses, dates, paths)."""
+    return json.loads(json.dumps(value, default=lambda o: getattr(o, "__dict__", str(o))))

@@ -1,0 +1,115 @@
+"""Inline SVG charts: the report must open offline and from an e-mail link, so no
+chart library and no CDN; a polyline per series, points with <title> tooltips, and an
+optional shaded band (the anomaly band a value is judged against)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
+
+WIDTH, HEIGHT = 640, 200
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 24, 36
+PALETTE = ("#1f6feb", "#d73a49", "#2da44e", "#bf8700", "#8250df", "#0a7ea4", "#cf222e", "#57606a")
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: list[Decimal | None]
+    """One value per label; None leaves a gap (no run that day)."""
+
+
+def line_chart(
+    chart_id: str,
+    title: str,
+    labels: list[str],
+    series: list[Series],
+    *,
+    unit: str = "",
+    band: tuple[Decimal, Decimal] | None = None,
+) -> str:
+    present = [v for s in series for v in s.values if v is not None]
+    bounds = [*present, *(band or ())]
+    if not labels or not present:
+        return (
+            f'<figure class="chart empty" data-chart="{escape(chart_id)}"><figcaption>'
+            f"{escape(title)}</figcaption><p>no history yet</p></figure>"
+        )
+    low, high = min(bounds), max(bounds)
+    if low == high:
+        low, high = low - 1, high + 1
+    low = min(low, Decimal(0)) if low >= 0 else low
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(index: int) -> float:
+        return LEFT + (plot_w * index / max(len(labels) - 1, 1))
+
+    def y(value: Decimal) -> float:
+        return TOP + plot_h * float((high - value) / (high - low))
+
+    parts = [
+        f'<figure class="chart" data-chart="{escape(chart_id)}">',
+        f"<figcaption>{escape(title)}</figcaption>",
+        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+    ]
+    if band is not None:
+        top, bottom = y(band[1]), y(band[0])
+        parts.append(
+            f'<rect class="band" x="{LEFT}" y="{top:.1f}" width="{plot_w}" '
+            f'height="{max(bottom - top, 1):.1f}" fill="#2da44e" fill-opacity="0.15">'
+            f"<title>band {_short(band[0])} to {_short(band[1])}</title></rect>"
+        )
+    for fraction in (0, 0.5, 1):
+        value = low + (high - low) * Decimal(str(fraction))
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'stroke="#d0d7de" stroke-width="1"/><text x="{LEFT - 6}" y="{y(value) + 4:.1f}" '
+            f'text-anchor="end" font-size="11">{escape(_short(value))}{escape(unit)}</text>'
+        )
+    step = max(1, len(labels) // 6)
+    for index in range(0, len(labels), step):
+        parts.append(
+            f'<text x="{x(index):.1f}" y="{HEIGHT - 12}" text-anchor="middle" '
+            f'font-size="11">{escape(labels[index][5:])}</text>'
+        )
+    for number, one in enumerate(series):
+        colour = PALETTE[number % len(PALETTE)]
+        points = [(x(i), y(v), labels[i], v) for i, v in enumerate(one.values) if v is not None]
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
+        parts.append(
+            f'<polyline class="series" data-series="{escape(one.name)}" fill="none" '
+            f'stroke="{colour}" stroke-width="2" points="{path}"/>'
+        )
+        for px, py, label, value in points:
+            parts.append(
+                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"><title>'
+                f"{escape(one.name)} {escape(label)}: {escape(_short(value))}{escape(unit)}"
+                "</title></circle>"
+            )
+    parts.append("</svg>")
+    if len(series) > 1:
+        legend = "".join(
+            f'<span class="key"><i style="background:{PALETTE[n % len(PALETTE)]}"></i>'
+            f"{escape(s.name)}</span>"
+            for n, s in enumerate(series)
+        )
+        parts.append(f'<div class="legend">{legend}</div>')
+    parts.append("</figure>")
+    return "".join(parts)
+
+
+def _short(value: Decimal) -> str:
+    """Readable axis and tooltip text (the tables carry the exact decimals)."""
+    magnitude = abs(value)
+    if magnitude < Decimal("1e-9"):
+        return "0"
+    for limit, suffix in (
+        (Decimal(10) ** 9, "G"),
+        (Decimal(10) ** 6, "M"),
+        (Decimal(10) ** 3, "k"),
+    ):
+        if magnitude >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:.4g}"

@@ -1,0 +1,101 @@
+"""The local runtime's crawler: what the Glue crawler does on AWS, done with Spark.
+
+The emulator's crawler never crawls (DESIGN.md), so locally the newly landed partition is
+staged out of bucket A, its schema inferred with Spark, and the table written through the
+emulator's real Glue API: CreateTable the first time, UpdateTable (a new table version)
+when the schema changed, nothing when it did not, as the crawler's UPDATE_IN_DATABASE does.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fintech_dq.contract import DatasetRules
+from fintech_dq.infra import aws
+from fintech_dq.ingest.discover import MANIFEST_SUFFIX
+from fintech_dq.pipeline.locations import PipelineLocations
+from fintech_dq.pipeline.staging import download_prefix
+from fintech_dq.schema.catalog import read_versions, table_input, write_partition
+from fintech_dq.schema.inference import infer_partition
+from fintech_dq.schema.model import CatalogUpdate, TableSchema
+from fintech_dq.schema.policy import load_policy, policy_of
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+def crawl_locally(
+    locations: PipelineLocations,
+    business_date: date,
+    settings: aws.AwsSettings | None = None,
+    spark: SparkSession | None = None,
+    *,
+    rules: DatasetRules | None = None,
+) -> CatalogUpdate:
+    """Crawl the date's partition of bucket A into the catalog; say what changed.
+    `rules` (default: the dataset's packaged rules file) gives the inference threshold."""
+    if spark is None:
+        from fintech_dq.spark_session import local_spark
+
+        spark = local_spark("fdq-local-crawler")
+    policy = policy_of(rules) if rules is not None else load_policy(locations.dataset)
+    s3 = aws.client("s3", settings)
+    glue = aws.client("glue", settings)
+    prefix = locations.landing_prefix(business_date)
+    with tempfile.TemporaryDirectory(prefix="fdq-crawl-") as scratch:
+        staged = download_prefix(s3, locations.raw_bucket, prefix, Path(scratch))
+        files = [
+            (str(path), prefix + path.relative_to(scratch).as_posix())
+            for path in staged
+            if not path.name.endswith(MANIFEST_SUFFIX)
+        ]
+        if not files:
+            raise FileNotFoundError(
+                f"nothing landed under {locations.s3_uri(locations.raw_bucket, prefix)}"
+            )
+        inferred = infer_partition(spark, files, Decimal(policy.text_type_min_share))
+    versions = read_versions(glue, locations)
+    schema = _keep_known_types(inferred.schema, versions.latest)
+    day = business_date.isoformat()
+    names = {"DatabaseName": locations.glue_database}
+    if versions.latest is None:
+        glue.create_table(**names, TableInput=table_input(locations, schema, day))
+        action, previous = "created", None
+    elif versions.latest.fingerprint == schema.fingerprint:
+        action, previous = "unchanged", versions.previous
+    else:
+        glue.update_table(**names, TableInput=table_input(locations, schema, day))
+        action, previous = "updated", versions.latest
+    write_partition(glue, locations, day, schema)
+    latest = read_versions(glue, locations).latest
+    assert latest is not None and latest.version_id is not None
+    return CatalogUpdate(
+        database=locations.glue_database,
+        table=locations.catalog_table,
+        business_date=day,
+        action=action,
+        version_id=latest.version_id,
+        previous_version_id=previous.version_id if previous else None,
+        schema=latest,
+        files=inferred.files,
+        odd_files=inferred.odd_files,
+        skipped=inferred.skipped,
+    )
+
+
+def _keep_known_types(found: TableSchema, latest: TableSchema | None) -> TableSchema:
+    """A text column with no value today keeps the type the catalog knows (an empty column
+    tells nothing about its type; flipping it to string would be a false change)."""
+    if latest is None:
+        return found
+    columns = []
+    for column in found.columns:
+        known = latest.column(column.name)
+        if column.no_values and known is not None:
+            column = known
+        columns.append(column)
+    return TableSchema(tuple(columns), found.classification)

@@ -1,0 +1,117 @@
+"""Alert records in the emulator's DynamoDB: dedup, recurrence, state machine, escalation
+exactly once per tier under concurrent checkers (conditional writes over real HTTP)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from fintech_dq.alerts.model import ACKNOWLEDGED, OPEN, RESOLVED, AlertError
+from fintech_dq.audit import AuditTrail
+
+from .conftest import failed_event
+
+
+def test_a_failed_run_opens_one_alert_and_pages_tier_1_once(
+    make_service: Any, clock: Any, dataset: str, tier_queues: Any
+) -> None:
+    service = make_service(clock)
+    tier_queues[1].alert_ids()  # drain
+    first = service.handle_event(failed_event(dataset))
+    assert first.recorded is not None and first.recorded.outcome == "opened"
+    alert = first.recorded.alert
+    assert alert.alert_id == f"{dataset}/2026-11-27/validation.failed"
+    assert [n.tier for n in first.sent] == [1]
+    again = service.handle_event(failed_event(dataset))  # the same event delivered twice
+    assert again.recorded is not None and again.recorded.outcome == "duplicate" and not again.sent
+    clock.advance(seconds=20)
+    rerun = service.handle_event(failed_event(dataset, run_id="run-2"))
+    assert rerun.recorded is not None and rerun.recorded.outcome == "recurred" and not rerun.sent
+    stored = service.store.require(alert.alert_id)
+    assert (stored.state, stored.occurrences, stored.notified_tier) == (OPEN, 2, 1)
+    assert stored.run_ids == ("run-1", "run-2") and stored.notifications == 1
+    assert tier_queues[1].alert_ids().count(alert.alert_id) == 1
+
+
+def test_acknowledge_and_resolve_follow_the_state_machine_and_are_audited(
+    make_service: Any, clock: Any, dataset: str, locations: Any, local_stack: Any
+) -> None:
+    service = make_service(clock)
+    alert_id = service.handle_event(failed_event(dataset)).recorded.alert.alert_id
+    with pytest.raises(AlertError, match="who and why"):
+        service.acknowledge(alert_id, "  ", "looking")
+    acked = service.acknowledge(alert_id, "alice", "looking at the quarantine")
+    assert (acked.state, acked.acknowledged_by) == (ACKNOWLEDGED, "alice")
+    with pytest.raises(AlertError, match="can become ACKNOWLEDGED only from OPEN"):
+        service.acknowledge(alert_id, "bob", "me too")
+    resolved = service.resolve(alert_id, "alice", "source resent the file")
+    assert resolved.state == RESOLVED and resolved.next_escalation_at is None
+    with pytest.raises(AlertError, match="no alert"):
+        service.resolve(f"{dataset}/nope", "alice", "x")
+    records = AuditTrail(locations, local_stack.settings).records("alerts")
+    mine = [(r.action, r.actor) for r in records if r.subject["alert_id"] == alert_id]
+    assert mine == [
+        ("alert.opened", "fintech-dq"),
+        ("alert.notified", "fintech-dq"),
+        ("alert.acknowledged", "alice"),
+        ("alert.resolved", "alice"),
+    ]
+    reason = [r.details["reason"] for r in records if r.action == "alert.resolved"]
+    assert "source resent the file" in reason
+
+
+def test_a_recurrence_after_resolve_reopens_and_pages_again(
+    make_service: Any, clock: Any, dataset: str
+) -> None:
+    service = make_service(clock)
+    alert_id = service.handle_event(failed_event(dataset)).recorded.alert.alert_id
+    service.resolve(alert_id, "alice", "fixed")
+    clock.advance(hours=2)
+    again = service.handle_event(failed_event(dataset, run_id="run-9"))
+    assert again.recorded.outcome == "reopened" and [n.tier for n in again.sent] == [1]
+    reopened = service.store.require(alert_id)
+    assert reopened.state == OPEN and reopened.opened_at == clock.now
+    assert reopened.resolved_by is None
+
+
+def test_two_checkers_reading_the_same_alert_escalate_it_once(
+    make_service: Any, clock: Any, dataset: str
+) -> None:
+    service = make_service(clock)
+    alert = service.handle_event(failed_event(dataset)).recorded.alert
+    clock.advance(seconds=61)
+    seen_by_a = service.store.require(alert.alert_id)
+    seen_by_b = service.store.require(alert.alert_id)
+    won = service.store.claim(seen_by_a, 2, None, clock.now)
+    lost = service.store.claim(seen_by_b, 2, None, clock.now)
+    assert won is not None and won.notified_tier == 2
+    assert lost is None
+
+
+def test_concurrent_escalation_checks_notify_each_tier_exactly_once(
+    make_service: Any, clock: Any, dataset: str, tier_queues: Any
+) -> None:
+    opener = make_service(clock)
+    alert_id = opener.handle_event(failed_event(dataset)).recorded.alert.alert_id
+    tier_queues[2].alert_ids()
+    clock.advance(seconds=61)
+    checkers = [make_service(clock) for _ in range(4)]
+    start = threading.Barrier(len(checkers))
+    results: list[list[Any]] = [[] for _ in checkers]
+
+    def run(index: int) -> None:
+        start.wait()
+        results[index] = checkers[index].check()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(checkers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    mine = [n for result in results for n in result if n.alert.alert_id == alert_id]
+    assert [(n.tier, n.kind) for n in mine] == [(2, "escalated")]
+    assert tier_queues[2].alert_ids().count(alert_id) == 1
+    assert not [n for n in checkers[0].check() if n.alert.alert_id == alert_id]
+    assert opener.store.require(alert_id).notified_tier == 2

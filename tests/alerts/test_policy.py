@@ -1,0 +1,140 @@
+"""The escalation policy file and the timing decisions (pure; a clock passed in)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fintech_dq.alerts.escalation import PAGE, REPEAT, RESCHEDULE, decide, next_time
+from fintech_dq.alerts.model import ACKNOWLEDGED, OPEN, RESOLVED, Alert
+from fintech_dq.alerts.policy import PolicyError, load_policy, parse_policy
+
+OPENED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+def alert(**changes: object) -> Alert:
+    base = Alert(
+        alert_id="transactions/2026-11-27/validation.failed",
+        dataset="transactions",
+        business_date="2026-11-27",
+        issue="validation.failed",
+        severity="error",
+        state=OPEN,
+        summary="failed",
+        opened_at=OPENED,
+        updated_at=OPENED,
+        last_seen_at=OPENED,
+        notified_tier=1,
+        last_notified_at=OPENED,
+        next_escalation_at=OPENED + timedelta(hours=1),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_the_packaged_policy_tells_tier_1_at_once_and_escalates_in_order() -> None:
+    policy = load_policy()
+    critical = policy.for_severity("critical")
+    assert critical.tier_after == {
+        1: timedelta(0),
+        2: timedelta(minutes=15),
+        3: timedelta(hours=1),
+    }
+    assert critical.repeat_every == timedelta(minutes=30)
+    assert policy.for_severity("warn").quiet_hours is not None
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ({"version": 2}, "expected a mapping with `version: 1`"),
+        (
+            {"version": 1, "severities": {"error": {"tiers": [{"tier": 1, "after": "5x"}]}}},
+            "severities.error.tiers[0].after: '5x' is not a duration like 90s, 15m, 4h, 1d",
+        ),
+        (
+            {"version": 1, "severities": {"error": {"tiers": [{"tier": 1, "after": "5m"}]}}},
+            "severities.error: tier 1 must be told at once (after: 0s)",
+        ),
+        (
+            {
+                "version": 1,
+                "severities": {
+                    "error": {
+                        "tiers": [{"tier": 1, "after": "0s"}, {"tier": 2, "after": "1h"}],
+                        "repeat": "1h",
+                    }
+                },
+            },
+            "severities.error: unknown keys ['repeat']",
+        ),
+        (
+            {
+                "version": 1,
+                "severities": {
+                    "error": {"tiers": [{"tier": 1, "after": "0s"}, {"tier": 3, "after": "1h"}]}
+                },
+            },
+            "severities.error: tiers must be 1..N with times that grow",
+        ),
+    ],
+)
+def test_a_broken_policy_is_an_error_naming_the_field(broken: dict, message: str) -> None:
+    with pytest.raises(PolicyError) as raised:
+        parse_policy(broken, "p.yaml")
+    assert str(raised.value) == f"p.yaml: {message}"
+
+
+def test_tier_2_is_due_exactly_at_its_time_and_only_once() -> None:
+    policy = load_policy().for_severity("error")  # tier 2 after 1h, repeat every 2h
+    before = decide(alert(), policy, OPENED + timedelta(minutes=59, seconds=59))
+    assert before is None
+    step = decide(alert(), policy, OPENED + timedelta(hours=1))
+    assert step is not None and (step.kind, step.tier) == (PAGE, 2)
+    assert step.next_at == OPENED + timedelta(hours=3)  # min(tier 3 at 4h, repeat at 1h+2h)
+    told = alert(notified_tier=2, last_notified_at=OPENED + timedelta(hours=1))
+    told = replace(told, next_escalation_at=step.next_at)
+    assert decide(told, policy, OPENED + timedelta(hours=2)) is None
+
+
+def test_an_open_alert_repeats_an_acknowledged_one_does_not_but_still_escalates() -> None:
+    policy = load_policy().for_severity("critical")  # tier 2 at 15m, 3 at 1h, repeat 30m
+    told_tier2 = alert(
+        severity="critical",
+        notified_tier=2,
+        last_notified_at=OPENED + timedelta(minutes=15),
+        next_escalation_at=OPENED + timedelta(minutes=45),
+    )
+    repeat = decide(told_tier2, policy, OPENED + timedelta(minutes=45))
+    assert repeat is not None and (repeat.kind, repeat.tier) == (REPEAT, 2)
+    acknowledged = replace(told_tier2, state=ACKNOWLEDGED)
+    quiet = decide(acknowledged, policy, OPENED + timedelta(minutes=45))
+    assert quiet is not None and quiet.kind == RESCHEDULE
+    assert quiet.next_at == OPENED + timedelta(hours=1)
+    later = decide(replace(acknowledged, next_escalation_at=quiet.next_at), policy, quiet.next_at)
+    assert later is not None and (later.kind, later.tier) == (PAGE, 3)
+
+
+def test_a_resolved_alert_is_never_due() -> None:
+    policy = load_policy().for_severity("error")
+    resolved = alert(state=RESOLVED)
+    assert decide(resolved, policy, OPENED + timedelta(days=3)) is None
+
+
+def test_warnings_wait_for_the_end_of_quiet_hours() -> None:
+    policy = load_policy().for_severity("warn")  # quiet 20:00-07:00
+    night = datetime(2026, 11, 28, 23, 30, tzinfo=UTC)
+    assert policy.deferred(night) == datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
+    assert policy.deferred(datetime(2026, 11, 28, 12, 0, tzinfo=UTC)).hour == 12
+    fresh = alert(severity="warn", notified_tier=0, last_notified_at=None, opened_at=night)
+    step = decide(replace(fresh, next_escalation_at=night), policy, night)
+    assert step is not None and step.kind == RESCHEDULE
+    assert step.next_at == datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
+
+
+def test_nothing_more_after_the_last_tier_without_repeats() -> None:
+    policy = parse_policy(
+        {"version": 1, "severities": {"error": {"tiers": [{"tier": 1, "after": "0s"}]}}}
+    ).for_severity("error")
+    assert next_time(alert(), policy) is None

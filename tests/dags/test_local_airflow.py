@@ -1,0 +1,182 @@
+"""The local Airflow for real: `airflow standalone` (scheduler, DAG processor, triggerer,
+API server) started the way `fdq local airflow up` starts it, against the session's
+local stack. Proves what dag.test cannot:
+
+* a file landing in bucket A reaches the DAGs through S3 -> EventBridge -> SQS -> the
+  asset watcher, and the same file announced twice starts one daily run;
+* the daily DAG's deadline: a run that cannot finish in time (its batch never lands) is
+  found late by the scheduler, whose callback (in the triggerer) emits `sla.missed`;
+* the UI shows a run as successful (headless Chromium, when the browser fixture exists).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fintech_dq.infra import emulator
+from fintech_dq.orchestration import local_airflow as la
+from fintech_dq.pipeline.landing import land_sample_day
+
+DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
+ARRIVAL_DAY = date(2026, 11, 26)
+LATE_DAY = date(2026, 10, 1)  # nothing lands for it: the run waits past its deadline
+DEADLINE_SECONDS = 20
+
+
+@pytest.fixture(scope="module")
+def standalone(
+    local_stack: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[la.AirflowRecord, la.AirflowApi, Any]]:
+    from fintech_dq.pipeline.locations import PipelineLocations
+
+    home = tmp_path_factory.mktemp("airflow-standalone")
+    port = emulator.free_port()
+    queue_url = la.find_landing_queue_url(local_stack.settings, "local")
+    assert queue_url and "landing-events" in queue_url
+    environment = la.airflow_environment(
+        home, local_stack.settings, port=port, landing_queue_url=queue_url,
+        dags_folder=DAGS_FOLDER, paused_at_creation=True,
+        emulator_state_dir=local_stack.emulator.state_dir,
+    )  # fmt: skip
+    environment["FDQ_DAILY_DEADLINE_SECONDS"] = str(DEADLINE_SECONDS)
+    environment["FDQ_LANDING_POLL_SECONDS"] = "3"
+    environment["AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC"] = "2"
+    record, started = la.start(home, environment, port, timeout=300)
+    assert started
+    try:
+        api = la.AirflowApi(record)
+        for dag_id in ("transactions_dq_daily", "transactions_dq_on_arrival"):
+            api.wait_for_dag(dag_id)
+        yield record, api, PipelineLocations(env_name="local", account=local_stack.account)
+    finally:
+        stopped = la.stop(home)
+        assert stopped is not None and la.running_record(home) is None
+
+
+def _wait(what: str, check: Any, timeout: float = 240.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_landed_day_starts_one_daily_run_even_when_announced_twice(
+    standalone: Any, local_stack: Any
+) -> None:
+    _record, api, locations = standalone
+    # earlier tests of the session landed days too: their announcements are not this test's
+    sqs = local_stack.client("sqs")
+    sqs.purge_queue(QueueUrl=la.find_landing_queue_url(local_stack.settings, "local"))
+    api.unpause("transactions_dq_on_arrival")
+    keys = land_sample_day(locations, ARRIVAL_DAY, 50, "none", local_stack.settings)
+    data_key = next(k for k in keys if "ingest_date=" in k)
+    run_id = f"arrival__{ARRIVAL_DAY.isoformat()}"
+
+    daily = _wait(
+        "the arrival-triggered daily run",
+        lambda: [r for r in api.runs("transactions_dq_daily") if r["dag_run_id"] == run_id],
+    )
+    assert daily[0]["conf"]["business_date"] == ARRIVAL_DAY.isoformat()
+    _wait("the first arrival runs to finish", lambda: _arrivals_done(api))
+
+    # The same file announced again (a sender re-uploads it): another event, no new run.
+    s3 = local_stack.client("s3")
+    s3.copy_object(
+        Bucket=locations.raw_bucket, Key=data_key, MetadataDirective="REPLACE",
+        CopySource={"Bucket": locations.raw_bucket, "Key": data_key}, Metadata={"again": "1"},
+    )  # fmt: skip
+    before = len(api.runs("transactions_dq_on_arrival"))
+    _wait("the second announcement's arrival run", lambda: _arrivals_done(api, more_than=before))
+    day = ARRIVAL_DAY.isoformat()
+    again = [r for r in api.runs("transactions_dq_daily") if r["conf"].get("business_date") == day]
+    assert [r["dag_run_id"] for r in again] == [run_id]
+    arrivals = api.runs("transactions_dq_on_arrival")
+    assert all(r["state"] == "success" for r in arrivals), arrivals
+
+
+def _arrivals_done(api: la.AirflowApi, more_than: int = 0) -> bool:
+    runs = api.runs("transactions_dq_on_arrival")
+    return len(runs) > more_than and all(r["state"] in ("success", "failed") for r in runs)
+
+
+def test_a_late_daily_run_misses_its_deadline_and_emits_sla_missed(
+    standalone: Any, local_stack: Any
+) -> None:
+    record, api, _ = standalone
+    api.unpause("transactions_dq_daily")
+    run_id = f"deadline-proof__{LATE_DAY.isoformat()}"
+    api.trigger("transactions_dq_daily", run_id, {"business_date": LATE_DAY.isoformat()})
+    database = Path(record.home) / "airflow.db"
+
+    def missed() -> list[tuple[Any, ...]]:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as db:
+            return db.execute(
+                "SELECT d.missed, c.state, c.output, c.data FROM deadline d "
+                "JOIN dag_run r ON r.id = d.dagrun_id JOIN callback c ON c.id = d.callback_id "
+                "WHERE r.run_id = ? AND d.missed = 1 AND c.state IN ('success', 'failed')",
+                (run_id,),
+            ).fetchall()
+
+    [(was_missed, state, output, data)] = _wait("the missed deadline's callback", missed, 300)
+    assert was_missed == 1
+    # the context the scheduler handed the callback: this run, still waiting for its batch
+    assert f'"dag_run_id": "{run_id}"' in data
+    assert '"state": "running"' in data or '"state": "queued"' in data
+    assert "fintech_dq.orchestration.deadline.open_sla_missed_alert" in data
+    assert state == "success", output
+    # the events path opened an alert for it (the escalation policy takes it from there)
+    table = standalone[2].alerts_table
+    items = local_stack.client("dynamodb").scan(TableName=table)["Items"]
+    opened = [i for i in items if "sla.missed" in str(i) and "deadline-proof" in str(i)]
+    assert opened, "no sla.missed alert opened"
+    # and the escalation policy's first tier was e-mailed (the local SMTP inbox)
+    from fintech_dq.notify.inbox import messages
+
+    inbox = local_stack.emulator.state_dir / "mail"
+    day = LATE_DAY.isoformat()
+    mails = _wait("the tier-1 e-mail", lambda: [m for m in messages(inbox) if day in str(m)])
+    assert mails
+
+
+def test_the_ui_shows_the_event_driven_run_as_successful(
+    standalone: Any, browser: Any, tmp_path: Path
+) -> None:
+    """Logged in through the UI's own login form, the run's page says it succeeded."""
+    import re
+
+    record, api, _ = standalone
+    runs = [r for r in api.runs("transactions_dq_on_arrival") if r["state"] == "success"]
+    assert runs, "no successful event-driven run to look at"
+    run_id = str(runs[0]["dag_run_id"])
+    password = la.admin_password(Path(record.home))
+    page = browser.new_page()
+    try:
+        page.goto(f"{record.url}/auth/login/", wait_until="networkidle")
+        page.locator("input[name=username]").fill("admin")
+        page.locator("input[type=password]").fill(str(password))
+        page.locator("button[type=submit]").click()
+        page.wait_for_url(re.compile(r"^(?!.*/auth/login).*$"), timeout=30_000)
+        page.goto(
+            f"{record.url}/dags/transactions_dq_on_arrival/runs/{run_id}",
+            wait_until="networkidle",
+        )
+        page.get_by_text(run_id).first.wait_for(timeout=60_000)
+        page.get_by_text(re.compile(r"^\s*success\s*$", re.IGNORECASE)).first.wait_for(
+            timeout=60_000
+        )
+        body = page.locator("body").inner_text()
+        page.screenshot(path=str(tmp_path / "run.png"), full_page=True)
+        assert re.search(r"\bsuccess\b", body, re.IGNORECASE), body[:2000]
+        assert not re.search(r"\bfailed\b", body, re.IGNORECASE), body[:2000]
+    finally:
+        page.close()

@@ -1,0 +1,188 @@
+"""The schema diff as pure functions: type relations, each change kind against the contract
+and against the previous version, the policy from the rules file, accepting into the text."""
+
+from __future__ import annotations
+
+import pytest
+
+from fintech_dq.contract import RulesFileError, load_rules_text
+from fintech_dq.rules import rules_path
+from fintech_dq.schema.accept import contract_text
+from fintech_dq.schema.diff import SchemaChange, diff_against_contract, diff_versions
+from fintech_dq.schema.hive_types import Relation, parse_type, relation
+from fintech_dq.schema.model import DECLARED, VALUES, CatalogColumn, TableSchema
+from fintech_dq.schema.policy import policy_of
+
+RULES_TEXT = """\
+dataset: demo
+version: 1.2.3
+columns:
+  id:         {type: string, required: true}
+  amount:     {type: "decimal(20,4)", required: true}
+  created_at: {type: timestamp}
+  note:       {type: string}
+schema_policy:
+  reordered_columns: breaking
+rules: []
+"""
+RULES = load_rules_text(RULES_TEXT, "demo.yaml")
+POLICY = policy_of(RULES)
+
+
+def text_table(*columns: tuple[str, str], version: str = "1") -> TableSchema:
+    return TableSchema(tuple(CatalogColumn(n, t, VALUES) for n, t in columns), "csv", version)
+
+
+BASE = text_table(("id", "string"), ("amount", "double"), ("created_at", "timestamp"),
+                  ("note", "string"))  # fmt: skip
+
+
+def kinds(changes: list[SchemaChange]) -> dict[str, tuple[str, str]]:
+    return {c.column: (c.kind, c.classification) for c in changes}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("bigint", "double", Relation.WIDENED),
+        ("double", "bigint", Relation.NARROWED),
+        ("decimal(20,4)", "decimal(38,18)", Relation.WIDENED),
+        ("decimal(20,4)", "decimal(10,2)", Relation.NARROWED),
+        ("decimal(20,4)", "decimal(10,6)", Relation.INCOMPATIBLE),
+        ("int", "string", Relation.WIDENED),
+        ("timestamp", "bigint", Relation.INCOMPATIBLE),
+        ("array<int>", "array<bigint>", Relation.WIDENED),
+        ("string", "struct<a:string>", Relation.INCOMPATIBLE),
+        ("struct<a:string>", "struct<b:int>", Relation.SAME),  # fields compared one by one
+    ],
+)
+def test_type_relations(old: str, new: str, expected: Relation) -> None:
+    assert relation(parse_type(old), parse_type(new)) is expected
+
+
+def test_nested_types_parse_and_print_back() -> None:
+    text = "struct<meta:struct<score:double,tags:array<string>>,amount:decimal(20,4)>"
+    assert parse_type(text).text() == text
+    with pytest.raises(ValueError, match="cannot parse"):
+        parse_type("struct<a:string")
+
+
+def test_a_conforming_text_table_has_no_change_against_the_contract() -> None:
+    assert diff_against_contract(BASE, RULES, POLICY) == []
+    mcc_like = text_table(("id", "bigint"), ("amount", "bigint"), ("created_at", "timestamp"),
+                          ("note", "boolean"))  # fmt: skip
+    assert diff_against_contract(mcc_like, RULES, POLICY) == []  # text is text
+
+
+def test_each_kind_against_the_contract_is_classified_by_the_policy() -> None:
+    latest = text_table(
+        ("note_text", "string"),  # note renamed (similar name, a type the contract reads)
+        ("id", "string"),
+        ("amount", "string"),  # widened: values that are not numbers
+        ("created_at", "bigint"),  # retyped: epoch numbers are no timestamps
+        ("extra", "double"),
+    )
+    changes = diff_against_contract(latest, RULES, POLICY)
+    assert kinds(changes) == {
+        "note": ("renamed", "breaking"),
+        "extra": ("added", "additive"),
+        "amount": ("widened", "breaking"),
+        "created_at": ("retyped", "breaking"),
+    }
+    removed = text_table(("id", "string"), ("amount", "double"), ("note", "string"))
+    assert kinds(diff_against_contract(removed, RULES, POLICY)) == {
+        "created_at": ("removed", "breaking")
+    }
+    moved = text_table(("amount", "double"), ("id", "string"), ("created_at", "timestamp"),
+                       ("note", "string"))  # fmt: skip
+    (change,) = diff_against_contract(moved, RULES, POLICY)
+    assert (change.kind, change.classification) == ("reordered", "breaking")  # policy says so
+
+
+def test_declared_types_are_held_as_the_ingest_layer_holds_them() -> None:
+    def parquet(amount: str, id_type: str = "string") -> TableSchema:
+        columns = (("id", id_type), ("amount", amount), ("created_at", "timestamp"),
+                   ("note", "string"))  # fmt: skip
+        return TableSchema(tuple(CatalogColumn(n, t, DECLARED) for n, t in columns), "parquet")
+
+    assert diff_against_contract(parquet("decimal(10,2)"), RULES, POLICY) == []  # fits
+    assert kinds(diff_against_contract(parquet("decimal(38,18)"), RULES, POLICY)) == {
+        "amount": ("widened", "breaking")
+    }
+    assert kinds(diff_against_contract(parquet("double", "int"), RULES, POLICY)) == {
+        "amount": ("widened", "breaking"),  # a float holds what no decimal(20,4) can
+        "id": ("retyped", "breaking"),  # a declared int is no string
+    }
+
+
+def test_version_diff_nested_nullability_and_conforming_retypes() -> None:
+    def table(amount: str, meta: str, nullable: bool, version: str) -> TableSchema:
+        return TableSchema(
+            (
+                CatalogColumn("id", "string", DECLARED, nullable),
+                CatalogColumn("amount", amount, DECLARED, True),
+                CatalogColumn("created_at", "timestamp", DECLARED, True),
+                CatalogColumn("meta", meta, DECLARED, True),
+            ),
+            "parquet",
+            version,
+        )
+
+    old = table("decimal(20,4)", "struct<source:string,score:int>", True, "1")
+    new = table("decimal(12,2)", "struct<score:string,tag:string>", False, "2")
+    changes = diff_versions(old, new, RULES, POLICY)
+    assert kinds(changes) == {
+        "amount": ("narrowed", "additive"),  # still fits the contract
+        "meta.source": ("nested_removed", "additive"),
+        "meta.tag": ("nested_added", "additive"),
+        "meta.score": ("nested_retyped", "additive"),
+        "id": ("nullability", "additive"),
+    }
+    assert diff_versions(old, old, RULES, POLICY) == []
+
+
+def test_version_diff_renames_and_removals() -> None:
+    new = text_table(("id", "string"), ("amount", "double"), ("created_at", "timestamp"),
+                     ("memo", "double"), ("note_txt", "string"), version="2")  # fmt: skip
+    old = text_table(*[(c.name, c.type) for c in BASE.columns], ("memo", "bigint"))
+    changes = diff_versions(old, new, RULES, POLICY)
+    assert kinds(changes) == {
+        "note": ("renamed", "breaking"),
+        "memo": ("widened", "additive"),  # not a contract column: the pipeline does not read it
+    }
+
+
+def test_policy_keys_come_from_the_rules_file_and_typos_are_errors() -> None:
+    packaged = policy_of(load_rules_text(rules_path("transactions").read_text(), "t.yaml"))
+    assert packaged.classify("removed") == "breaking"
+    assert packaged.classify("added") == "additive"
+    assert packaged.text_type_min_share == "0.95"
+    bad = RULES_TEXT.replace("reordered_columns: breaking", "reorderd_columns: breaking")
+    with pytest.raises(RulesFileError) as caught:
+        load_rules_text(bad, "demo.yaml")
+    (problem,) = caught.value.problems
+    assert problem.startswith("demo.yaml:9:")
+    assert "unknown key 'reorderd_columns' (did you mean 'reordered_columns'?)" in problem
+
+
+def test_accepting_rewrites_the_columns_and_bumps_the_version() -> None:
+    latest = text_table(("id", "string"), ("amount", "string"), ("created_at", "timestamp"),
+                        ("memo", "string"), ("loyalty_points", "bigint"))  # fmt: skip
+    changes = diff_against_contract(latest, RULES, POLICY)
+    assert kinds(changes)["note"] == ("removed", "breaking")
+    text = contract_text(RULES_TEXT, RULES, latest, changes)
+    accepted = load_rules_text(text, "demo.yaml")
+    assert accepted.version == "2.0.0"
+    assert [(c.name, c.type) for c in accepted.columns] == [
+        ("id", "string"),
+        ("amount", "string"),
+        ("created_at", "timestamp"),
+        ("memo", "string"),
+        ("loyalty_points", "decimal(20,0)"),
+    ]
+    assert accepted.column("id").required
+    assert diff_against_contract(latest, accepted, policy_of(accepted)) == []
+    additive = text_table(*[(c.name, c.type) for c in BASE.columns], ("extra", "string"))
+    found = diff_against_contract(additive, RULES, POLICY)
+    text = contract_text(RULES_TEXT, RULES, additive, found)
+    assert load_rules_text(text, "demo.yaml").version == "1.3.0"
