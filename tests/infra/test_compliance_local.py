@@ -60,7 +60,7 @@ ROLE_ACTIONS: dict[str, set[str]] = {
     },
     "escalation-checker": LAMBDA_BASE | {
         "dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem", "s3:GetObject",
-        "s3:PutObject", "s3:ListBucket", "lambda:InvokeFunction",
+        "s3:PutObject", "s3:ListBucket", "lambda:InvokeFunction", "events:PutEvents",
     },
     "escalation-schedule": {
         "lambda:InvokeFunction", "sqs:SendMessage", "kms:Decrypt", "kms:GenerateDataKey",

@@ -16,7 +16,7 @@ CACHE = REPO_ROOT / "var" / "build" / "cache"  # pip's download for the layer, k
 @pytest.fixture(scope="module")
 def build(tmp_path_factory: pytest.TempPathFactory) -> packaging.Build:
     out = tmp_path_factory.mktemp("build") / "dev"
-    return packaging.build(REPO_ROOT, out, "dev", cache_dir=CACHE)
+    return packaging.build(REPO_ROOT, out, "dev", cache_dir=CACHE, account="123456789012")
 
 
 def _names(path: Path) -> set[str]:
@@ -67,6 +67,7 @@ def test_mwaa_gets_requirements_with_the_constraints_line_plugins_and_startup(
     assert "fintech_dq/__init__.py" in _names(build.one("plugins").path)
     startup = build.one("startup").path.read_text()
     assert "export FDQ_RUNTIME=aws" in startup and "export FDQ_ENV_NAME=dev" in startup
+    assert "export FDQ_AWS_ACCOUNT_ID=123456789012" in startup  # the landing queue's URL
     assert {a.key for a in build.artefacts if a.bucket == "airflow"} >= {
         "requirements.txt",
         "plugins.zip",
@@ -75,7 +76,9 @@ def test_mwaa_gets_requirements_with_the_constraints_line_plugins_and_startup(
 
 
 def test_an_unchanged_tree_gives_the_same_bytes(build: packaging.Build, tmp_path: Path) -> None:
-    again = packaging.build(REPO_ROOT, tmp_path / "dev", "dev", cache_dir=CACHE)
+    again = packaging.build(
+        REPO_ROOT, tmp_path / "dev", "dev", cache_dir=CACHE, account="123456789012"
+    )
     assert [(a.role, a.key, a.sha256) for a in again.artefacts] == [
         (a.role, a.key, a.sha256) for a in build.artefacts
     ]

@@ -77,7 +77,11 @@ def service_for(function: str) -> AlertService:
             else SnsNotifier(locations, settings, relay_mail=settings.is_local)
         )
         _from_environment[function] = AlertService.build(
-            locations, settings, notifier=notifier, announce_escalations=settings.is_local
+            locations,
+            settings,
+            notifier=notifier,
+            # only the checker escalates, and only its role may put events on the bus
+            announce_escalations=settings.is_local or function == ESCALATION_CHECKER,
         )
     return _from_environment[function]
 

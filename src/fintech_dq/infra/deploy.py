@@ -155,7 +155,11 @@ class Deployer:
         self._check_overrides()
         build_dir = request.build_dir or self.root / "var" / "build" / request.env_name
         build = packaging.build(
-            self.root, build_dir, request.env_name, layer_dependencies=request.layer_dependencies
+            self.root,
+            build_dir,
+            request.env_name,
+            layer_dependencies=request.layer_dependencies,
+            account=account,
         )
         for artefact in build.artefacts:
             self.echo(f"[package] {artefact.role:<12} {artefact.key} ({_size(artefact.size)})")

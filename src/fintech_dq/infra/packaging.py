@@ -124,7 +124,10 @@ def mwaa_requirements(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def startup_script(env_name: str) -> str:
+def startup_script(env_name: str, account: str | None = None) -> str:
+    # The account lets the event-driven DAG build the landing queue's URL (its asset
+    # watcher needs a URL, and DAG files make no AWS call while they are parsed).
+    account_line = [f"export FDQ_AWS_ACCOUNT_ID={account}"] if account else []
     return "\n".join(
         [
             "#!/bin/sh",
@@ -136,6 +139,7 @@ def startup_script(env_name: str) -> str:
             f"export FDQ_GLUE_DATABASE=fdq_{env_name}",
             f"export FDQ_VALIDATION_JOB=fdq-{env_name}-validate-transactions",
             f"export FDQ_CRAWLER=fdq-{env_name}-raw-transactions",
+            *account_line,
             "",
         ]
     )
@@ -148,6 +152,7 @@ def build(
     *,
     layer_dependencies: bool = True,
     cache_dir: Path | None = None,
+    account: str | None = None,
 ) -> Build:
     out_dir.mkdir(parents=True, exist_ok=True)
     artefacts: list[Artefact] = []
@@ -194,7 +199,7 @@ def build(
     plugins = _zip(out_dir / "mwaa" / "plugins.zip", plugin_files)
     artefacts.append(_fixed("plugins", plugins, "plugins.zip"))
     startup = out_dir / "mwaa" / "startup.sh"
-    _write(startup, startup_script(env_name).encode())
+    _write(startup, startup_script(env_name, account).encode())
     artefacts.append(_fixed("startup", startup, "startup.sh"))
     if (root / "dags").is_dir():
         for name, data in _tree_files(root / "dags"):
