@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from fintech_dq.cli import CliError
+from fintech_dq.cli.arguments import business_date, positive_int
 
 
 def register(subparsers: Any) -> None:
@@ -38,9 +39,9 @@ def register(subparsers: Any) -> None:
             "transactions/ingest_date=D/. Each upload is an S3 event, as a real delivery."
         ),
     )
-    land.add_argument("--business-date", required=True, type=_date, metavar="YYYY-MM-DD")
-    land.add_argument("--days", type=_positive, default=1, metavar="K", help="default 1")
-    land.add_argument("--rows", type=_positive, default=20000, metavar="N", help="per day")
+    land.add_argument("--business-date", required=True, type=business_date, metavar="YYYY-MM-DD")
+    land.add_argument("--days", type=positive_int, default=1, metavar="K", help="default 1")
+    land.add_argument("--rows", type=positive_int, default=20000, metavar="N", help="per day")
     land.add_argument("--defects", default="default", metavar="MIX", help="as `fdq sample`")
     land.add_argument("--seed", type=int, default=7, metavar="S")
     land.add_argument(
@@ -71,11 +72,11 @@ def register(subparsers: Any) -> None:
         ),
     )
     run.add_argument(
-        "--business-date", required=True, type=_date, metavar="YYYY-MM-DD",
+        "--business-date", required=True, type=business_date, metavar="YYYY-MM-DD",
         help="the (last) business date to run",
     )  # fmt: skip
     run.add_argument(
-        "--days", type=_positive, default=1, metavar="K",
+        "--days", type=positive_int, default=1, metavar="K",
         help="run K days ending on --business-date, in date order (default 1)",
     )  # fmt: skip
     run.add_argument(
@@ -94,7 +95,7 @@ def register(subparsers: Any) -> None:
             "DIR, keeping each object's bucket and key as its path: DIR/<bucket>/<key>."
         ),
     )
-    fetch.add_argument("--business-date", required=True, type=_date, metavar="YYYY-MM-DD")
+    fetch.add_argument("--business-date", required=True, type=business_date, metavar="YYYY-MM-DD")
     fetch.add_argument("--to", required=True, type=Path, metavar="DIR")
     _env_option(fetch)
     fetch.set_defaults(handler=_fetch)
@@ -198,17 +199,3 @@ def _fetch(args: argparse.Namespace) -> int:
         total += len(download_prefix(s3, bucket, prefix, args.to / bucket / prefix))
     print(f"{total} objects copied under {args.to}/")
     return 0
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from error
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value

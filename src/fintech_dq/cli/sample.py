@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from fintech_dq.cli import CliError
+from fintech_dq.cli.arguments import business_date, positive_int
 
 
 def register(subparsers: Any) -> None:
@@ -36,11 +36,11 @@ def register(subparsers: Any) -> None:
         help="output root (the landing bucket's layout is created under it)",
     )  # fmt: skip
     generate.add_argument(
-        "--business-date", required=True, type=_date, metavar="YYYY-MM-DD",
+        "--business-date", required=True, type=business_date, metavar="YYYY-MM-DD",
         help="the (last) business day to generate",
     )  # fmt: skip
     generate.add_argument(
-        "--rows", required=True, type=_positive, metavar="N",
+        "--rows", required=True, type=positive_int, metavar="N",
         help="records per day, unparsable ones included, spread over the files",
     )  # fmt: skip
     generate.add_argument(
@@ -48,7 +48,9 @@ def register(subparsers: Any) -> None:
         help="random seed; the same seed gives the same files (default: 7)",
     )  # fmt: skip
     generate.add_argument(
-        "--defects", default="default", metavar="MIX",
+        "--defects",
+        default="default",
+        metavar="MIX",
         help=(
             "which defects to inject: 'default' (about 2%% of rows, every error class, a few "
             "unparsable lines), 'none' (clean), 'pci_breach' (default plus one unmasked card "
@@ -58,7 +60,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     generate.add_argument(
-        "--days", type=_positive, default=1, metavar="K",
+        "--days", type=positive_int, default=1, metavar="K",
         help="consecutive days ending on --business-date (history for seen_before; default: 1)",
     )  # fmt: skip
     generate.add_argument(
@@ -72,23 +74,6 @@ def register(subparsers: Any) -> None:
         description="List the defect classes --defects accepts, with the rules each breaks.",
     )
     listing.set_defaults(handler=run_defects)
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from error
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from error
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
-    return value
 
 
 def run_generate(args: argparse.Namespace) -> int:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fintech_dq.cli import CliError
+from fintech_dq.cli.arguments import business_date
 
 EXIT_BREAKING = 1
 
@@ -70,19 +71,14 @@ def register(subparsers: Any) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--date", required=True, type=_day, help="business date YYYY-MM-DD")
+    parser.add_argument(
+        "--date", required=True, type=business_date, help="business date YYYY-MM-DD"
+    )
     parser.add_argument("--env", default=None, help="environment name (default: FDQ_ENV_NAME)")
     parser.add_argument("--dataset", default="transactions", help="dataset (default: %(default)s)")
     parser.add_argument(
         "--rules", type=Path, default=None, help="rules file (default: the packaged one)"
     )
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from error
 
 
 def _locations(args: argparse.Namespace) -> Any:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fintech_dq.cli import CliError
+from fintech_dq.cli.arguments import business_date
 from fintech_dq.cli.summary import render_summary
 
 EXIT_BLOCKED = 3
@@ -29,7 +30,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--dataset", required=True, help="dataset name, e.g. transactions")
     parser.add_argument(
-        "--business-date", required=True, type=_date, help="the batch's business day, YYYY-MM-DD"
+        "--business-date",
+        required=True,
+        type=business_date,
+        help="the batch's business day, YYYY-MM-DD",
     )
     parser.add_argument(
         "--input",
@@ -61,13 +65,6 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the results document as JSON")
     parser.set_defaults(handler=run)
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from error
 
 
 def _moment(text: str) -> datetime:
