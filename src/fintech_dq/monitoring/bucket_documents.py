@@ -8,16 +8,7 @@ from typing import Any
 
 from fintech_dq.infra import aws
 from fintech_dq.pipeline.locations import PipelineLocations
-
-
-def list_keys(s3: Any, bucket: str, prefix: str, start_after: str = "") -> list[str]:
-    arguments: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
-    if start_after:
-        arguments["StartAfter"] = start_after
-    keys: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(**arguments):
-        keys.extend(item["Key"] for item in page.get("Contents", []))
-    return sorted(keys)
+from fintech_dq.pipeline.staging import list_keys
 
 
 def read_json(s3: Any, bucket: str, key: str) -> Any:

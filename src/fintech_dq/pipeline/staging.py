@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 
-def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
-    """Every key under a prefix (all pages), sorted."""
+def list_keys(s3: Any, bucket: str, prefix: str, start_after: str = "") -> list[str]:
+    """Every key under a prefix (all pages; after `start_after` when given), sorted."""
+    arguments: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    if start_after:
+        arguments["StartAfter"] = start_after
     keys: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+    for page in s3.get_paginator("list_objects_v2").paginate(**arguments):
         keys.extend(item["Key"] for item in page.get("Contents", []))
     return sorted(keys)
 

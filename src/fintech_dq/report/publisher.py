@@ -14,12 +14,12 @@ from fintech_dq.infra import aws
 from fintech_dq.monitoring.anomalies import WINDOW_DAYS, anomaly_bands
 from fintech_dq.monitoring.bucket_documents import (
     latest_schema_diff,
-    list_keys,
     put_once,
     read_json,
     results_history,
 )
 from fintech_dq.pipeline.locations import PipelineLocations
+from fintech_dq.pipeline.staging import list_keys
 from fintech_dq.report.index_page import render_index
 from fintech_dq.report.run_report import render_run_report
 

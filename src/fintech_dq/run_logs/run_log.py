@@ -18,6 +18,7 @@ from typing import Any
 
 from fintech_dq.infra import aws
 from fintech_dq.pipeline.locations import PipelineLocations
+from fintech_dq.pipeline.staging import list_keys
 from fintech_dq.run_logs.redaction import redacted, redacted_text
 
 JSON_LINES = "application/x-ndjson"
@@ -112,11 +113,7 @@ def read_run_log(
     """Every line every component wrote for the run, in time order."""
     s3 = aws.client("s3", settings)
     lines: list[dict[str, Any]] = []
-    paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(
-        Bucket=locations.audit_bucket, Prefix=run_prefix(locations, run_id)
-    ):
-        for item in page.get("Contents", []):
-            body = s3.get_object(Bucket=locations.audit_bucket, Key=item["Key"])["Body"].read()
-            lines.extend(json.loads(text) for text in body.decode().splitlines() if text.strip())
+    for key in list_keys(s3, locations.audit_bucket, run_prefix(locations, run_id)):
+        body = s3.get_object(Bucket=locations.audit_bucket, Key=key)["Body"].read()
+        lines.extend(json.loads(text) for text in body.decode().splitlines() if text.strip())
     return sorted(lines, key=lambda line: (line["time"], line["component"]))
