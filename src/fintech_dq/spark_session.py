@@ -13,8 +13,13 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 # Settings the engine relies on wherever it runs: timestamps are UTC, and integer or
-# decimal overflow is an error rather than a silent null.
+# decimal overflow is an error rather than a silent null. The rows the engine keeps in
+# memory between passes (ingest's lines, the checked rows) are cached uncompressed: the
+# compression's per-value statistics (dictionary and run-length encoders) cost more CPU
+# than the rest of the caching (measured: 1M rows, lines 21.6 s -> 14.0 s, checked rows
+# 30 s -> 16 s); spilling to disk is the price when memory runs short.
 REQUIRED_CONF: dict[str, str] = {
+    "spark.sql.inMemoryColumnarStorage.compressed": "false",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.ansi.enabled": "false",
     "spark.sql.sources.partitionOverwriteMode": "dynamic",

@@ -1,7 +1,10 @@
 """Lookups the row checks read: reference tables, duplicate ids, ids seen in history.
 
-Each is prepared once per run as a small table and joined to the records (Spark picks a
-broadcast join when it is small), so the row checks stay plain column expressions.
+Each is prepared once per run as a small table and joined to the records, so the row checks
+stay plain column expressions. The id lookups hold only the ids with a finding (repeated in
+the batch, seen before): they are computed from the ids alone, kept (a local checkpoint) and
+broadcast when small, so the wide records are never shuffled (a shuffle join would move
+every row of the batch across partitions, and the batch's rows would be read twice).
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from fintech_dq.checks.base import (
     reference_found_column,
     reference_value_column,
 )
+
+# A lookup of up to this many ids is broadcast (about 100 bytes a row); a larger one (a
+# whole file sent twice) is joined by a shuffle instead.
+BROADCAST_ROWS = 500_000
 
 
 def read_reference(spark: SparkSession, path: str) -> DataFrame:
@@ -72,8 +79,7 @@ def join_duplicates(records: DataFrame, key: str) -> DataFrame:
             F.col(f"_first.{SOURCE_LINE}").alias(DUPLICATE_FIRST_LINE),
         )
     )
-    joined = records.join(repeated, records[key] == repeated["_dup_key"], "left")
-    return joined.drop("_dup_key")
+    return _join_small(records, repeated, key, "_dup_key")
 
 
 def join_history(
@@ -104,8 +110,17 @@ def join_history(
     seen = window.groupBy(F.col(key).alias("_hist_key")).agg(
         F.max("business_date").alias(HISTORY_SEEN_DATE)
     )
-    joined = records.join(seen, records[key] == seen["_hist_key"], "left")
-    return joined.drop("_hist_key"), days
+    ids = records.select(F.col(key).alias("_batch_key")).where(F.col("_batch_key").isNotNull())
+    seen_again = seen.join(ids, seen["_hist_key"] == ids["_batch_key"], "left_semi")
+    return _join_small(records, seen_again, key, "_hist_key"), days
+
+
+def _join_small(records: DataFrame, lookup: DataFrame, key: str, lookup_key: str) -> DataFrame:
+    """records left-joined to `lookup`, computed once; broadcast when it has few rows."""
+    kept = lookup.localCheckpoint(eager=True)
+    if kept.count() <= BROADCAST_ROWS:
+        kept = F.broadcast(kept)
+    return records.join(kept, records[key] == kept[lookup_key], "left").drop(lookup_key)
 
 
 def _partition_dates(root: str) -> set[date]:

@@ -14,14 +14,18 @@ from decimal import Decimal
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from fintech_dq.checks.base import SOURCE_FILE
+from fintech_dq.checks.base import SOURCE_FILE, TYPED_PREFIX
 from fintech_dq.contract import DatasetRules
+from fintech_dq.engine.bitmasks import bit
 from fintech_dq.engine.evaluate import CRITICAL_FLAG, QUARANTINE_FLAG, CompiledRules
 from fintech_dq.expressions.decimal_text import parse_decimal
 
 # Manifest totals cover every record whose amount is a decimal at all, even one the
 # contract's type refuses (too many places): parse wide so those still add up.
 _WIDE_PRECISION, _WIDE_SCALE = 38, 12
+# The checked rows' bit masks (engine.bitmasks): rule i failed, contract column i was null.
+FAILED_MASK = "_dq_failed_"
+NULL_MASK = "_dq_null_"
 
 
 @dataclass
@@ -90,21 +94,15 @@ def compute_figures(
     currency_column: str = "currency",
 ) -> BatchFigures:
     wide_amount = parse_decimal(F.col(amount_column), _WIDE_PRECISION, _WIDE_SCALE)
-    clean_amount = F.when(~F.col(QUARANTINE_FLAG), F.col("_t_" + amount_column))
+    clean_amount = F.when(~F.col(QUARANTINE_FLAG), F.col(TYPED_PREFIX + amount_column))
     aggregates = [
         F.count(F.lit(1)).alias("rows"),
         F.sum(F.col(QUARANTINE_FLAG).cast("long")).alias("quarantined"),
         F.sum(F.col(CRITICAL_FLAG).cast("long")).alias("critical_rows"),
         F.sum(wide_amount).alias("amount_total"),
         F.sum(clean_amount).alias("processed_amount_total"),
-        *[
-            F.sum(F.col(compiled.flag(i)).cast("long")).alias(f"rule_{i}")
-            for i in range(len(compiled.checks))
-        ],
-        *[
-            F.sum(F.col(c.name).isNull().cast("long")).alias(f"null_{c.name}")
-            for c in rules.columns
-        ],
+        *[F.sum(bit(FAILED_MASK, i)).alias(f"rule_{i}") for i in range(len(compiled.checks))],
+        *[F.sum(bit(NULL_MASK, i)).alias(f"null_{c.name}") for i, c in enumerate(rules.columns)],
     ]
     rows = checked.groupBy(SOURCE_FILE, currency_column).agg(*aggregates).collect()
     groups: dict[tuple[str, str | None], GroupFigures] = {}

@@ -23,19 +23,33 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from fintech_dq import __version__, storage
-from fintech_dq.checks.base import HISTORY_SEEN_DATE, CheckContext
+from fintech_dq.checks.base import (
+    HISTORY_SEEN_DATE,
+    SAFE_PREFIX,
+    SOURCE_FILE,
+    SOURCE_LINE,
+    TYPED_PREFIX,
+    CheckContext,
+)
 from fintech_dq.checks.references import reference_needs
 from fintech_dq.contract import DatasetRules, RuleSpec, Severity
-from fintech_dq.engine import lookups
+from fintech_dq.engine import bitmasks, lookups
 from fintech_dq.engine.batch_rules import (
     BATCH_RULE_EVALUATORS,
     BatchFacts,
     RuleOutcome,
     plain_decimal,
 )
-from fintech_dq.engine.evaluate import CompiledRules, compile_rules, with_violations
+from fintech_dq.engine.evaluate import (
+    CRITICAL_FLAG,
+    QUARANTINE_FLAG,
+    VIOLATIONS,
+    CompiledRules,
+    compile_rules,
+    with_violations,
+)
 from fintech_dq.engine.history import load_history
-from fintech_dq.engine.metrics import compute_figures
+from fintech_dq.engine.metrics import FAILED_MASK, NULL_MASK, compute_figures
 from fintech_dq.engine.outputs import (
     count_written,
     processed_rows,
@@ -60,6 +74,8 @@ from fintech_dq.ingest import RawBatch, read_batch
 from fintech_dq.spark_session import apply_required_conf
 
 ID_COLUMN = "transaction_id"
+AMOUNT_COLUMN = "amount"
+CURRENCY_COLUMN = "currency"
 
 
 def validate_batch(
@@ -114,9 +130,9 @@ def _validate_read_batch(
         request.references,
         request.outputs.processed,
     )
-    checked = checked.persist(StorageLevel.MEMORY_AND_DISK)
+    kept = _kept_for_outputs(checked, rules, compiled).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        figures = compute_figures(checked, rules, compiled)
+        figures = compute_figures(kept, rules, compiled, AMOUNT_COLUMN, CURRENCY_COLUMN)
         phases.mark("check_and_aggregate")
         rejected_by_file = {
             row["source_file"]: int(row["count"])
@@ -149,8 +165,10 @@ def _validate_read_batch(
         # 4. write every row somewhere, then count what was written
         outputs: dict[str, str | None] = {"processed": None}
         aliases = request.location_aliases
-        processed = with_aliases(processed_rows(checked, rules, run_id), aliases)
-        quarantine = with_aliases(quarantine_rows(checked, rules, run_id, blocked_by), aliases)
+        processed = with_aliases(processed_rows(kept, rules, run_id), aliases)
+        # A blocked batch quarantines every row, so it needs every row's safe columns.
+        held = checked if blocked_by else kept
+        quarantine = with_aliases(quarantine_rows(held, rules, run_id, blocked_by), aliases)
         rejected = with_aliases(rejected_rows(batch.rejected, run_id), aliases)
         phases.mark("batch_rules")
         if not blocked_by:
@@ -164,7 +182,7 @@ def _validate_read_batch(
             rejected, request.outputs.rejected, request.business_date
         )
     finally:
-        checked.unpersist()
+        kept.unpersist()
 
     phases.mark("write")
     written = {
@@ -274,6 +292,38 @@ def check_records(
     compiled = compile_rules(row_rules, ctx, unavailable)
     prepared = with_pan_scan(with_typed_columns(records, rules), rules)
     return with_violations(prepared, compiled), compiled, history_days
+
+
+def _kept_for_outputs(
+    checked: DataFrame, rules: DatasetRules, compiled: CompiledRules
+) -> DataFrame:
+    """Only what the figures and the outputs read, before the checked rows are kept.
+
+    A quarantined row keeps its safe columns (as sent, card numbers masked), a clean row its
+    typed ones; rule flags and null columns become bit masks (engine.bitmasks); the amount
+    and currency stay as sent for the manifest totals. A blocked batch, whose clean rows
+    are quarantined too, reads `checked` itself (see _validate_read_batch).
+    """
+    quarantined = F.col(QUARANTINE_FLAG)
+    return checked.select(
+        *[
+            F.when(quarantined, F.col(SAFE_PREFIX + c.name)).alias(SAFE_PREFIX + c.name)
+            for c in rules.columns
+        ],
+        *[
+            F.when(~quarantined, F.col(TYPED_PREFIX + c.name)).alias(TYPED_PREFIX + c.name)
+            for c in rules.columns
+        ],
+        AMOUNT_COLUMN,
+        CURRENCY_COLUMN,
+        SOURCE_FILE,
+        SOURCE_LINE,
+        F.when(quarantined, F.col(VIOLATIONS)).alias(VIOLATIONS),
+        QUARANTINE_FLAG,
+        CRITICAL_FLAG,
+        *bitmasks.pack(FAILED_MASK, [F.col(compiled.flag(i)) for i in range(len(compiled.checks))]),
+        *bitmasks.pack(NULL_MASK, [F.col(c.name).isNull() for c in rules.columns]),
+    )
 
 
 def _row_outcome(

@@ -21,21 +21,22 @@ from typing import Any
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from fintech_dq.contract import ColumnSpec
-from fintech_dq.ingest.csv_records import CsvHeader, csv_annotator, csv_frames, read_header
+from fintech_dq.ingest.csv_records import CsvHeader, csv_annotator, csv_lines, read_header
 from fintech_dq.ingest.discover import FileKind, discover_inputs, file_kind
 from fintech_dq.ingest.file_findings import damage_finding, resend_findings, schema_findings
 from fintech_dq.ingest.inspection import Damage, Inspection, Staging, inspect_file
-from fintech_dq.ingest.json_records import json_annotator, json_frames, json_keys
+from fintech_dq.ingest.json_records import json_annotator, json_keys, json_lines
 from fintech_dq.ingest.manifest import read_manifest
 from fintech_dq.ingest.model import (
-    REJECTED_SCHEMA,
+    REJECTION_COLUMNS,
     FileFinding,
     InputFile,
     RawBatch,
-    records_schema,
+    lines_schema,
 )
 from fintech_dq.ingest.parquet_records import parquet_records, parquet_schema, type_findings
 from fintech_dq.ingest.text_lines import LineSource, read_lines
@@ -60,13 +61,11 @@ def read_batch(
     for path, kind, inspection in zip(files, kinds, inspections, strict=True):
         plan.add(path, kind, inspection)
     plan.findings += resend_findings(plan.inputs)
-    records, rejected = plan.read()
+    names = tuple(c.name for c in columns)
+    lines = _union(plan.read()) or spark.createDataFrame([], lines_schema(names))
     return RawBatch(
-        records=_union(records)
-        or spark.createDataFrame([], records_schema(tuple(c.name for c in columns))),
-        rejected=(_union(rejected) or spark.createDataFrame([], REJECTED_SCHEMA)).persist(
-            StorageLevel.MEMORY_AND_DISK
-        ),
+        lines=lines.persist(StorageLevel.MEMORY_AND_DISK),
+        column_names=names,
         files=plan.inputs,
         findings=plan.findings,
         staging_dir=staging.directory,
@@ -120,7 +119,7 @@ class _BatchPlan:
         self.findings: list[FileFinding] = []
         self.text_groups: dict[Any, _TextGroup] = {}
         self.parquet_groups: dict[str, tuple[StructType, list[tuple[str, str]]]] = {}
-        self.damage_rows: list[tuple[str, int, str | None, str | None, str]] = []
+        self.damage_rows: list[tuple[str | int | None, ...]] = []
 
     def add(self, path: str, kind: FileKind, inspection: Inspection) -> None:
         manifest, manifest_finding = read_manifest(path)
@@ -144,27 +143,30 @@ class _BatchPlan:
             )
         )
 
-    def read(self) -> tuple[list[DataFrame], list[DataFrame]]:
-        """Plan every group's scan: (records frames, rejected frames)."""
-        records: list[DataFrame] = []
-        rejected: list[DataFrame] = []
+    def read(self) -> list[DataFrame]:
+        """Plan every group's scan: frames of lines (ingest.model.lines_schema)."""
+        frames: list[DataFrame] = []
         for group in self.text_groups.values():
             split = None if group.whole else self.split
             if group.header is not None:
                 checks = csv_annotator(group.header, group.has_quote, group.invalid_utf8)
                 lines = read_lines(self.spark, group.sources, split, checks)
-                found, refused = csv_frames(lines, group.header, self.columns)
+                frames.append(csv_lines(lines, group.header, self.columns))
             else:
                 checks = json_annotator(self.columns, group.invalid_utf8)
                 lines = read_lines(self.spark, group.sources, split, checks)
-                found, refused = json_frames(lines, self.columns)
-            records += [found] if found is not None else []
-            rejected.append(refused)
+                frames.append(json_lines(lines, self.columns))
         for schema, sources in self.parquet_groups.values():
-            records.append(parquet_records(self.spark, sources, schema, self.columns))
+            records = parquet_records(self.spark, sources, schema, self.columns)
+            frames.append(
+                records.select(
+                    "*", *[F.lit(None).cast("string").alias(n) for n in REJECTION_COLUMNS]
+                )
+            )
         if self.damage_rows:
-            rejected.append(self.spark.createDataFrame(self.damage_rows, REJECTED_SCHEMA))
-        return records, rejected
+            names = tuple(c.name for c in self.columns)
+            frames.append(self.spark.createDataFrame(self.damage_rows, lines_schema(names)))
+        return frames
 
     def _add_parquet(self, path: str, inspection: Inspection) -> tuple[str, ...]:
         if inspection.damage is not None:
@@ -193,7 +195,7 @@ class _BatchPlan:
             if found:  # no record, no schema to judge
                 self.findings += schema_findings(path, found, self.columns)
         if inspection.damage is not None:
-            self.damage_rows.append(_damage_row(path, inspection.damage))
+            self.damage_rows.append(_damage_row(path, inspection.damage, len(self.columns)))
         if inspection.prefix or not inspection.prefix_is_all:
             self._group(path, kind.format, header, inspection)
         return found
@@ -218,8 +220,8 @@ class _BatchPlan:
         group.invalid_utf8 = group.invalid_utf8 or inspection.invalid_utf8
 
 
-def _damage_row(path: str, damage: Damage) -> tuple[str, int, str | None, str | None, str]:
-    """The rejected row that stands for what a broken gzip stream lost."""
+def _damage_row(path: str, damage: Damage, columns: int) -> tuple[str | int | None, ...]:
+    """The line (lines_schema) that stands for what a broken gzip stream lost."""
     text: str | None = None
     raw: str | None = None
     try:
@@ -227,7 +229,7 @@ def _damage_row(path: str, damage: Damage) -> tuple[str, int, str | None, str | 
     except UnicodeDecodeError:
         text = damage.tail.decode("utf-8", errors="replace")
         raw = base64.b64encode(damage.tail).decode("ascii")
-    return (path, damage.good_lines + 1, text, raw, damage.reason)
+    return (*([None] * columns), path, damage.good_lines + 1, damage.reason, text, raw)
 
 
 def _union(frames: list[DataFrame]) -> DataFrame | None:

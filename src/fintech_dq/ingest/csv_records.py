@@ -25,9 +25,8 @@ from fintech_dq.ingest.text_lines import (
     VALUE,
     at_line,
     checked_lines,
+    line_outcomes,
     prefix_lines,
-    records_of,
-    rejected_of,
     utf8_reason,
 )
 
@@ -102,23 +101,21 @@ def csv_annotator(
     return annotate
 
 
-def csv_frames(
-    lines: DataFrame, header: CsvHeader, columns: Sequence[ColumnSpec]
-) -> tuple[DataFrame | None, DataFrame]:
-    """(records, rejected) from CSV files' checked lines; no records without a header."""
-    rejected = rejected_of(lines)
+def csv_lines(lines: DataFrame, header: CsvHeader, columns: Sequence[ColumnSpec]) -> DataFrame:
+    """CSV files' checked lines as line outcomes (text_lines.line_outcomes); a file without a
+    usable header has every line rejected."""
     if header.unusable is not None:
-        return None, rejected
+        return line_outcomes(
+            lines,
+            [F.lit(None).cast("string").alias(c.name) for c in columns]
+            + [F.col(SOURCE_FILE), F.col(SOURCE_LINE)],
+        )
     schema = ", ".join(f"_c{i} string" for i in range(len(header.names)))
     quoted = F.col(_QUOTED)
-    parsed = records_of(lines).select(
-        quoted,
-        F.when(quoted, F.from_csv(F.col(VALUE), schema, _FROM_CSV_OPTIONS)).alias(_PARSED),
-        F.col(_SPLIT),
-        F.col(SOURCE_LINE),
-        F.col(SOURCE_FILE),
+    parsed = lines.select(
+        "*", F.when(quoted, F.from_csv(F.col(VALUE), schema, _FROM_CSV_OPTIONS)).alias(_PARSED)
     )
-    return parsed.select(*_record_columns(header, columns)), rejected
+    return line_outcomes(parsed, _record_columns(header, columns))
 
 
 def _shape_reason(expected: int, has_quote: bool) -> Column:

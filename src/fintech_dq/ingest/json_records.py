@@ -25,9 +25,8 @@ from fintech_dq.ingest.text_lines import (
     VALUE,
     at_line,
     checked_lines,
+    line_outcomes,
     prefix_lines,
-    records_of,
-    rejected_of,
     utf8_reason,
 )
 
@@ -83,23 +82,17 @@ def json_annotator(
     return annotate
 
 
-def json_frames(lines: DataFrame, columns: Sequence[ColumnSpec]) -> tuple[DataFrame, DataFrame]:
-    """(records, rejected) from JSON Lines files' checked lines."""
+def json_lines(lines: DataFrame, columns: Sequence[ColumnSpec]) -> DataFrame:
+    """JSON Lines files' checked lines as line outcomes (text_lines.line_outcomes)."""
     decimals = [c for c in columns if c.kind == "decimal"]
     # The literals get their own projection: used three times each, they are computed once
     # only there (Spark does not share expressions that sit under a condition).
-    with_literals = records_of(lines).select(
-        F.col(_PARSED),
-        F.col(SOURCE_LINE),
-        F.col(SOURCE_FILE),
-        *[_number_literal(c.name).alias(_LITERAL + c.name) for c in decimals],
+    with_literals = lines.select(
+        "*", *[_number_literal(c.name).alias(_LITERAL + c.name) for c in decimals]
     )
-    records = with_literals.select(
-        *[_text(c) for c in columns],
-        F.col(SOURCE_FILE),
-        F.col(SOURCE_LINE),
+    return line_outcomes(
+        with_literals, [*[_text(c) for c in columns], F.col(SOURCE_FILE), F.col(SOURCE_LINE)]
     )
-    return records, rejected_of(lines)
 
 
 def _number_literal(name: str) -> Column:

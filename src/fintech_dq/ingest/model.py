@@ -7,10 +7,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 SOURCE_FILE = "_source_file"
 SOURCE_LINE = "_source_line"
+# Columns of ingest's one frame of lines (LINES) beside the records' columns: set only on
+# a rejected line.
+REJECT_REASON = "_reject_reason"
+RAW_TEXT = "_raw_text"
+RAW_BASE64 = "_raw_base64"
+REJECTION_COLUMNS = (REJECT_REASON, RAW_TEXT, RAW_BASE64)
 
 REJECTED_SCHEMA = StructType(
     [
@@ -26,6 +33,14 @@ REJECTED_SCHEMA = StructType(
 def sql_name(name: str) -> str:
     """A column name quoted for a Spark SQL expression."""
     return "`" + name.replace("`", "``") + "`"
+
+
+def lines_schema(column_names: tuple[str, ...]) -> StructType:
+    """The records' columns, then what a rejected line keeps (null on a record)."""
+    return StructType(
+        records_schema(column_names).fields
+        + [StructField(name, StringType(), True) for name in REJECTION_COLUMNS]
+    )
 
 
 def records_schema(column_names: tuple[str, ...]) -> StructType:
@@ -77,19 +92,39 @@ class FileFinding:
 class RawBatch:
     """A business day's files as raw text records plus everything that could not be parsed.
 
-    `rejected` is persisted (it is small, and the engine counts it and writes it: without the
-    cache each of those would re-read every input). `close()` releases it and the staged copies
-    of damaged or Parquet gzip files, which Spark reads lazily and so must outlive read_batch.
+    `lines` holds every data line once (schema `lines_schema`): a record, or a rejected line
+    with its reason. It is persisted: the engine reads it several times (the ids, every row
+    rule, the rejected rows) and each read would otherwise parse every file again; one
+    frame for both outcomes means one parse. `close()` releases it and the staged copies of
+    damaged or Parquet gzip files, which Spark reads lazily and so must outlive read_batch.
     """
 
-    records: DataFrame
-    rejected: DataFrame
+    lines: DataFrame
+    column_names: tuple[str, ...]
     files: list[InputFile]
     findings: list[FileFinding]
     staging_dir: str | None = field(default=None, repr=False)
 
+    @property
+    def records(self) -> DataFrame:
+        """The records: every contract column as text, then `_source_file`, `_source_line`."""
+        return self.lines.where(F.col(REJECT_REASON).isNull()).select(
+            *self.column_names, SOURCE_FILE, SOURCE_LINE
+        )
+
+    @property
+    def rejected(self) -> DataFrame:
+        """Lines that could not be parsed, as REJECTED_SCHEMA."""
+        return self.lines.where(F.col(REJECT_REASON).isNotNull()).select(
+            F.col(SOURCE_FILE).alias("source_file"),
+            F.col(SOURCE_LINE).alias("line_number"),
+            F.col(RAW_TEXT).alias("raw_text"),
+            F.col(RAW_BASE64).alias("raw_base64"),
+            F.col(REJECT_REASON).alias("reason"),
+        )
+
     def close(self) -> None:
-        self.rejected.unpersist()
+        self.lines.unpersist()
         if self.staging_dir:
             shutil.rmtree(self.staging_dir, ignore_errors=True)
             self.staging_dir = None

@@ -22,7 +22,7 @@ from py4j.protocol import Py4JError
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from fintech_dq.ingest.model import SOURCE_FILE, SOURCE_LINE
+from fintech_dq.ingest.model import RAW_BASE64, RAW_TEXT, REJECT_REASON, SOURCE_FILE, SOURCE_LINE
 from fintech_dq.ingest.spark_files import (
     NO_SPLIT,
     file_key,
@@ -119,20 +119,23 @@ def utf8_reason() -> Column:
     return F.when(F.col(BAD_UTF8), at_line("bytes that are not valid UTF-8"))
 
 
-def records_of(lines: DataFrame) -> DataFrame:
-    return lines.where(~F.col(SKIP) & F.col(REASON).isNull())
+def line_outcomes(lines: DataFrame, record_columns: Sequence[Column]) -> DataFrame:
+    """Every data line once: its record columns, and for a line with a reason, what the
+    rejected output keeps of it (raw text, base64 of bytes that are not UTF-8, the reason).
 
-
-def rejected_of(lines: DataFrame) -> DataFrame:
-    """Lines with a reason, as rejected rows: bytes that are not UTF-8 also go as base64."""
+    One frame for both outcomes, so one scan parses every line (see ingest.model.LINES).
+    `record_columns` may read the line's other columns; on a rejected line they mean nothing.
+    """
     value = F.col(VALUE)
     bad = F.col(BAD_UTF8)
-    return lines.where(~F.col(SKIP) & F.col(REASON).isNotNull()).select(
-        F.col(SOURCE_FILE).alias("source_file"),
-        F.col(SOURCE_LINE).alias("line_number"),
-        F.when(bad, F.decode(value.cast("binary"), "UTF-8")).otherwise(value).alias("raw_text"),
-        F.when(bad, F.base64(value.cast("binary"))).alias("raw_base64"),
-        F.col(REASON).alias("reason"),
+    refused = F.col(REASON).isNotNull()
+    return lines.where(~F.col(SKIP)).select(
+        *record_columns,
+        F.col(REASON).alias(REJECT_REASON),
+        F.when(
+            refused, F.when(bad, F.decode(value.cast("binary"), "UTF-8")).otherwise(value)
+        ).alias(RAW_TEXT),
+        F.when(refused & bad, F.base64(value.cast("binary"))).alias(RAW_BASE64),
     )
 
 

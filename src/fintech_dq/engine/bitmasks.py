@@ -1,0 +1,37 @@
+"""Many booleans per row as bits of a few long columns, and the count of each bit.
+
+The checked rows are kept (persisted) between the figures and the outputs; one boolean
+column per rule and per null column would make that frame wider than Spark's whole-stage
+code generation handles (100 fields) and slow to cache. 63 booleans fit in one long.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+_BITS = 63  # the sign bit is left alone
+
+
+def mask_names(prefix: str, count: int) -> list[str]:
+    return [f"{prefix}{n}" for n in range(-(-count // _BITS))]
+
+
+def pack(prefix: str, flags: list[Column]) -> list[Column]:
+    """Long columns named `mask_names(prefix, len(flags))`: bit i of the flags' order set
+    where flag i is true (a null flag counts as false)."""
+    masks = []
+    for number, name in enumerate(mask_names(prefix, len(flags))):
+        part = flags[number * _BITS : (number + 1) * _BITS]
+        terms = [F.when(flag, F.lit(1 << bit)).otherwise(F.lit(0)) for bit, flag in enumerate(part)]
+        total = terms[0]
+        for term in terms[1:]:
+            total = total.bitwiseOR(term)
+        masks.append(total.cast("long").alias(name))
+    return masks
+
+
+def bit(prefix: str, index: int) -> Column:
+    """Flag `index` (0 or 1, a long) from the masks `pack` made."""
+    mask = F.col(f"{prefix}{index // _BITS}")
+    return F.shiftright(mask, index % _BITS).bitwiseAND(F.lit(1))
