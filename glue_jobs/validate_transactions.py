@@ -11,8 +11,12 @@ Arguments (Glue style, `--name value`):
   --reference_merchants_uri   merchants reference table (optional)
   --dataset            default transactions
   --run_id             default: derived from the Glue JOB_RUN_ID or random
-  --location_aliases   JSON {local prefix: URI it is a staged copy of} (the local runtime
-                       stages bucket A to local disk; names in outputs stay the S3 ones)
+  --location_aliases   JSON {local prefix: URI it is a staged copy of} (when inputs were
+                       copied to local disk first; names in outputs stay the S3 ones)
+  --staging_uri        where ingest puts copies Spark reads instead of a delivered file
+                       (damaged gzip salvaged, Parquet inside gzip, ...), deleted after the
+                       run. Default: Glue's --TempDir when an input is on S3 (the cluster
+                       must see them), else a local temp directory
   --env_name           the environment (fdq-<env>-…): the job's structured log then goes to
                        bucket C under logs/<dataset>/run_id=<run>/glue-validate/
   --fail_on_blocked    "true" makes a blocked batch fail the job run (default "false":
@@ -44,6 +48,8 @@ OPTIONAL = {
     "run_id": "",
     "fail_on_blocked": "false",
     "location_aliases": "",
+    "staging_uri": "",
+    "TempDir": "",
     "env_name": "",
     "JOB_RUN_ID": "",
 }
@@ -71,6 +77,15 @@ def resolve_arguments(argv: list[str]) -> dict[str, str]:
     if missing:
         raise SystemExit(f"validate_transactions: missing job arguments: --{', --'.join(missing)}")
     return values
+
+
+def staging_root(args: dict[str, str], inputs: list[str]) -> str | None:
+    """--staging_uri; else Glue's TempDir when the inputs are on S3; else None (local temp)."""
+    if args["staging_uri"]:
+        return args["staging_uri"]
+    if args["TempDir"] and any(uri.startswith(("s3://", "s3a://")) for uri in inputs):
+        return args["TempDir"].rstrip("/") + "/ingest-staging"
+    return None
 
 
 def spark_session() -> Any:
@@ -102,10 +117,11 @@ def main(argv: list[str]) -> int:
             if args["reference_merchants_uri"]
             else {}
         )
+        inputs = [uri for uri in args["input_uri"].split(",") if uri]
         request = ValidationRequest(
             dataset=args["dataset"],
             business_date=business_date,
-            inputs=[uri for uri in args["input_uri"].split(",") if uri],
+            inputs=inputs,
             outputs=OutputLocations(
                 processed=args["processed_uri"],
                 quarantine=args["quarantine_uri"],
@@ -115,6 +131,7 @@ def main(argv: list[str]) -> int:
             references=references,
             run_id=run_id,
             location_aliases=json.loads(args["location_aliases"] or "{}"),
+            staging_root=staging_root(args, inputs),
         )
         result = validate_batch(spark_session(), rules, request)
         summary = {k: result.document[k] for k in ("run_id", "business_date", "status", "counts")}

@@ -2,11 +2,19 @@
 
 On Glue the job receives the session Glue made; everywhere else this builds a local one
 configured like Glue 5.1 where it matters (UTC session time zone, Spark 3.5.6).
+
+s3:// locally: Glue reads s3:// through EMRFS; a local session reads the same URIs through
+Hadoop's S3A connector when scripts/setup has put its two jars (hadoop-aws 3.3.1 and the AWS
+SDK bundle it was built with, taken from the sagemaker_pyspark sdist on PyPI) into
+S3A_JARS_DIR and an endpoint is named (FDQ_S3A_ENDPOINT, else AWS_ENDPOINT_URL: the local
+emulator). Credentials come from the variables boto3 reads too (AWS_ACCESS_KEY_ID, ...).
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,6 +34,12 @@ REQUIRED_CONF: dict[str, str] = {
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
 }
 
+S3A_JARS = ("hadoop-aws-3.3.1.jar", "aws-java-sdk-bundle-1.11.901.jar")
+S3A_JARS_DIR = Path(sys.prefix) / "share" / "s3a-jars"  # where scripts/setup puts them
+_ENV_PROVIDER = "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
+_SIMPLE_PROVIDER = "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+_TEMPORARY_PROVIDER = "org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider"
+
 
 def local_spark(app_name: str = "fintech-dq", cores: int | None = None) -> SparkSession:
     """Return a local SparkSession (reused when one is already active in this process)."""
@@ -43,9 +57,60 @@ def local_spark(app_name: str = "fintech-dq", cores: int | None = None) -> Spark
     )
     for key, value in REQUIRED_CONF.items():
         builder = builder.config(key, value)
+    jars = s3a_jars()
+    if jars:  # only takes effect when this starts the JVM (spark-submit: spark_submit_options)
+        builder = builder.config("spark.driver.extraClassPath", os.pathsep.join(jars))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("FDQ_SPARK_LOG_LEVEL", "ERROR"))
+    endpoint = os.environ.get("FDQ_S3A_ENDPOINT") or os.environ.get("AWS_ENDPOINT_URL")
+    if jars and endpoint:
+        use_s3_endpoint(spark, endpoint)
     return spark
+
+
+def s3a_jars() -> list[str]:
+    """The S3A connector's jars when scripts/setup has installed both, else []."""
+    paths = [S3A_JARS_DIR / name for name in S3A_JARS]
+    return [str(path) for path in paths] if all(path.is_file() for path in paths) else []
+
+
+def spark_submit_options() -> list[str]:
+    """What spark-submit needs to read s3:// locally (the driver JVM is the executor in
+    local mode, so the driver's class path is enough; nothing is copied)."""
+    jars = s3a_jars()
+    return ["--driver-class-path", os.pathsep.join(jars)] if jars else []
+
+
+def use_s3_endpoint(spark: SparkSession, endpoint: str) -> None:
+    """Read and write s3:// and s3a:// URIs through S3A at `endpoint` (an S3-compatible
+    emulator: path-style requests, TLS as the URL says). Needs s3a_jars() on the class path;
+    takes effect for buckets this session has not touched yet."""
+    if not s3a_jars():
+        raise RuntimeError(f"the S3A jars are not in {S3A_JARS_DIR}: run scripts/setup")
+    settings = {
+        "fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "fs.s3a.endpoint": endpoint,
+        "fs.s3a.path.style.access": "true",
+        "fs.s3a.connection.ssl.enabled": str(endpoint.startswith("https:")).lower(),
+        **_s3a_credentials(),
+    }
+    hadoop = spark.sparkContext._jsc.hadoopConfiguration()
+    for key, value in settings.items():
+        hadoop.set(key, value)
+
+
+def _s3a_credentials() -> dict[str, str]:
+    """The credentials boto3 would use, from this process's environment now (the JVM's own
+    environment may predate them), held in the session's memory only (not in SparkConf, so
+    never in event logs); without them, the JVM's environment variables."""
+    key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if not (key and secret):
+        return {"fs.s3a.aws.credentials.provider": _ENV_PROVIDER}
+    token = os.environ.get("AWS_SESSION_TOKEN")
+    provider = _TEMPORARY_PROVIDER if token else _SIMPLE_PROVIDER
+    found = {"fs.s3a.aws.credentials.provider": provider}
+    found |= {"fs.s3a.access.key": key, "fs.s3a.secret.key": secret}
+    return found | ({"fs.s3a.session.token": token} if token else {})
 
 
 def apply_required_conf(spark: SparkSession) -> None:

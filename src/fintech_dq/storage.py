@@ -7,9 +7,17 @@ reaches AWS or the local emulator.
 
 from __future__ import annotations
 
+import os
+import shutil
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+_CLIENT_SETTINGS = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
+                    "AWS_ACCESS_KEY_ID")  # fmt: skip
+_clients: dict[tuple[str | None, ...], Any] = {}
+_clients_lock = threading.Lock()
 
 
 def is_s3(uri: str) -> bool:
@@ -20,21 +28,27 @@ def join(base: str, *parts: str) -> str:
     return "/".join([base.rstrip("/"), *[p.strip("/") for p in parts]])
 
 
-def _s3() -> Any:
-    import boto3
+def s3_client() -> Any:
+    """A boto3 S3 client for the environment's settings, made once per settings and shared
+    (clients are thread-safe; making them from several threads at once is not)."""
+    settings = tuple(os.environ.get(name) for name in _CLIENT_SETTINGS)
+    with _clients_lock:
+        if settings not in _clients:
+            import boto3
 
-    return boto3.client("s3")
+            _clients[settings] = boto3.session.Session().client("s3")
+        return _clients[settings]
 
 
-def _bucket_key(uri: str) -> tuple[str, str]:
+def bucket_key(uri: str) -> tuple[str, str]:
     parsed = urlparse(uri)
     return parsed.netloc, parsed.path.lstrip("/")
 
 
 def write_text(uri: str, text: str, content_type: str = "application/json") -> None:
     if is_s3(uri):
-        bucket, key = _bucket_key(uri)
-        _s3().put_object(
+        bucket, key = bucket_key(uri)
+        s3_client().put_object(
             Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type
         )
         return
@@ -47,8 +61,8 @@ def write_text(uri: str, text: str, content_type: str = "application/json") -> N
 
 def read_text(uri: str) -> str:
     if is_s3(uri):
-        bucket, key = _bucket_key(uri)
-        body = _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+        bucket, key = bucket_key(uri)
+        body = s3_client().get_object(Bucket=bucket, Key=key)["Body"].read()
         return bytes(body).decode("utf-8")
     return Path(uri).read_text(encoding="utf-8")
 
@@ -56,10 +70,10 @@ def read_text(uri: str) -> str:
 def list_files(root: str, suffix: str = "") -> list[str]:
     """Every file under root (recursively) whose name ends with suffix, sorted."""
     if is_s3(root):
-        bucket, prefix = _bucket_key(root)
+        bucket, prefix = bucket_key(root)
         prefix = prefix.rstrip("/") + "/"
         found: list[str] = []
-        paginator = _s3().get_paginator("list_objects_v2")
+        paginator = s3_client().get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
             found.extend(
                 f"s3://{bucket}/{item['Key']}"
@@ -76,7 +90,42 @@ def list_files(root: str, suffix: str = "") -> list[str]:
 def exists(root: str) -> bool:
     """Whether a local path exists, or an S3 prefix holds at least one object."""
     if is_s3(root):
-        bucket, prefix = _bucket_key(root)
-        response = _s3().list_objects_v2(Bucket=bucket, Prefix=prefix.rstrip("/") + "/", MaxKeys=1)
+        bucket, prefix = bucket_key(root)
+        response = s3_client().list_objects_v2(
+            Bucket=bucket, Prefix=prefix.rstrip("/") + "/", MaxKeys=1
+        )
         return bool(response.get("KeyCount"))
     return Path(root).exists()
+
+
+def copy(source: str, target: str) -> None:
+    """One file or object to another place (S3 to S3 is a server-side copy)."""
+    if is_s3(target):
+        bucket, key = bucket_key(target)
+        if is_s3(source):
+            from_bucket, from_key = bucket_key(source)
+            copy_source = {"Bucket": from_bucket, "Key": from_key}
+            s3_client().copy(copy_source, bucket, key)
+        else:
+            s3_client().upload_file(source, bucket, key)
+        return
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    if is_s3(source):
+        from_bucket, from_key = bucket_key(source)
+        s3_client().download_file(from_bucket, from_key, target)
+    else:
+        shutil.copyfile(source, target)
+
+
+def remove_tree(root: str) -> None:
+    """Delete a local directory, or every object under an S3 prefix (nothing there: no-op)."""
+    if not is_s3(root):
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    bucket, prefix = bucket_key(root)
+    prefix = prefix.rstrip("/") + "/"
+    client = s3_client()
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})

@@ -45,6 +45,10 @@ class ValidationRequest:
     location_aliases: dict[str, str] = field(default_factory=dict)
     """Local prefix -> the URI it is a staged copy of (the local runtime stages bucket A):
     file names in outputs and the results document then name what was delivered."""
+    staging_root: str | None = None
+    """Where ingest puts copies Spark must read instead of a delivered file (plain copies of
+    damaged gzip files, ...): an s3:// prefix the cluster can read (the Glue job's TempDir),
+    or None for a local temp directory. Deleted at the end of the run."""
 
 
 @dataclass

@@ -90,7 +90,7 @@ def validate_batch(
     if request.dataset != rules.dataset:
         raise ValueError(f"rules file is for dataset {rules.dataset!r}, not {request.dataset!r}")
 
-    batch = read_batch(spark, request.inputs, rules.columns)
+    batch = read_batch(spark, request.inputs, rules.columns, request.staging_root)
     phases.mark("ingest_driver")
     try:
         document = _validate_read_batch(spark, rules, request, batch, run_id, now, phases)

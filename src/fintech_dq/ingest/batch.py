@@ -12,7 +12,6 @@ file, since planning a file costs more than reading a small one.
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from fintech_dq.ingest.model import (
     lines_schema,
 )
 from fintech_dq.ingest.parquet_records import parquet_records, parquet_schema, type_findings
+from fintech_dq.ingest.source import Inputs
 from fintech_dq.ingest.text_lines import LineSource, read_lines
 
 SPLIT_BYTES = 128 << 20  # the most a Spark task reads of a plain text file (as Spark's default)
@@ -47,17 +47,39 @@ _INSPECT_THREADS = 4
 
 
 def read_batch(
-    spark: SparkSession, paths: Sequence[str], columns: Sequence[ColumnSpec]
+    spark: SparkSession,
+    paths: Sequence[str],
+    columns: Sequence[ColumnSpec],
+    staging_root: str | None = None,
 ) -> RawBatch:
-    """Read every data file under `paths` (files or directories) against the contract columns."""
-    files = discover_inputs(paths)
+    """Read every data file under `paths` (local files or folders, s3:// objects or prefixes)
+    against the contract columns. staging_root: where copies Spark must read instead of a
+    file go (an s3:// prefix when the cluster cannot see the driver's disk; None: a local
+    temp directory); they are deleted by RawBatch.close()."""
+    inputs = Inputs()
+    files = discover_inputs(paths, inputs)
     kinds = [file_kind(path) for path in files]
-    staging = Staging()
-    split = _split_bytes(files, kinds, spark.sparkContext.defaultParallelism)
-    with ThreadPoolExecutor(max_workers=max(1, min(_INSPECT_THREADS, len(files)))) as pool:
-        inspect = partial(_inspect, split_bytes=split, staging=staging)
-        inspections = list(pool.map(inspect, files, kinds))
-    plan = _BatchPlan(spark, tuple(columns), split, staging)
+    staging = Staging(staging_root)
+    split = _split_bytes(inputs, files, kinds, spark.sparkContext.defaultParallelism)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(_INSPECT_THREADS, len(files)))) as pool:
+            inspect = partial(_inspect, split_bytes=split, staging=staging, inputs=inputs)
+            inspections = list(pool.map(inspect, files, kinds))
+        plan = _BatchPlan(spark, tuple(columns), split, staging, inputs)
+        return _read_planned(spark, plan, files, kinds, inspections, columns)
+    except BaseException:
+        staging.remove()
+        raise
+
+
+def _read_planned(
+    spark: SparkSession,
+    plan: _BatchPlan,
+    files: list[str],
+    kinds: list[FileKind],
+    inspections: list[Inspection],
+    columns: Sequence[ColumnSpec],
+) -> RawBatch:
     for path, kind, inspection in zip(files, kinds, inspections, strict=True):
         plan.add(path, kind, inspection)
     plan.findings += resend_findings(plan.inputs)
@@ -68,21 +90,23 @@ def read_batch(
         column_names=names,
         files=plan.inputs,
         findings=plan.findings,
-        staging_dir=staging.directory,
+        release_staging=plan.staging.remove,
     )
 
 
-def _split_bytes(files: list[str], kinds: list[FileKind], cores: int) -> int:
+def _split_bytes(inputs: Inputs, files: list[str], kinds: list[FileKind], cores: int) -> int:
     """Like Spark: about one split per core over the plain text files, within bounds."""
     plain = sum(
-        os.path.getsize(path)
+        inputs.size(path)
         for path, kind in zip(files, kinds, strict=True)
         if kind.format != "parquet" and kind.compression is None
     )
     return min(SPLIT_BYTES, max(MIN_SPLIT_BYTES, -(-plain // max(1, cores))))
 
 
-def _inspect(path: str, kind: FileKind, split_bytes: int, staging: Staging) -> Inspection:
+def _inspect(
+    path: str, kind: FileKind, split_bytes: int, staging: Staging, inputs: Inputs
+) -> Inspection:
     gzip = kind.compression == "gzip"
     # Spark reads gzip by a lowercase ".gz" suffix and never Parquet inside gzip: stage those.
     stage_as = None
@@ -90,7 +114,7 @@ def _inspect(path: str, kind: FileKind, split_bytes: int, staging: Staging) -> I
         stage_as = ".parquet"
     elif gzip and not path.endswith(".gz"):
         stage_as = ".txt"
-    return inspect_file(path, gzip, None if gzip else split_bytes, stage_as, staging)
+    return inspect_file(path, gzip, None if gzip else split_bytes, stage_as, staging, inputs)
 
 
 @dataclass
@@ -109,9 +133,15 @@ class _BatchPlan:
     """Each file's InputFile and findings, and the groups Spark will read."""
 
     def __init__(
-        self, spark: SparkSession, columns: tuple[ColumnSpec, ...], split: int, staging: Staging
+        self,
+        spark: SparkSession,
+        columns: tuple[ColumnSpec, ...],
+        split: int,
+        staging: Staging,
+        inputs: Inputs,
     ) -> None:
         self.spark = spark
+        self.source = inputs
         self.columns = columns
         self.split = split
         self.staging = staging
@@ -122,7 +152,7 @@ class _BatchPlan:
         self.damage_rows: list[tuple[str | int | None, ...]] = []
 
     def add(self, path: str, kind: FileKind, inspection: Inspection) -> None:
-        manifest, manifest_finding = read_manifest(path)
+        manifest, manifest_finding = read_manifest(path, self.source)
         if manifest_finding:
             self.findings.append(manifest_finding)
         if inspection.damage is not None:

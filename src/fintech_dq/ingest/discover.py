@@ -6,6 +6,8 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from fintech_dq.ingest.source import Inputs
+
 MANIFEST_SUFFIX = ".manifest.json"
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 
@@ -32,29 +34,22 @@ def file_kind(path: str) -> FileKind:
     return FileKind(fmt, compression)
 
 
-def discover_inputs(paths: Sequence[str]) -> list[str]:
-    """Files as given, directories expanded recursively; sorted, each file once.
+def discover_inputs(paths: Sequence[str], inputs: Inputs | None = None) -> list[str]:
+    """Files (local paths or s3:// objects) as given, folders and prefixes expanded
+    recursively; sorted, each file once.
 
-    Inside a directory, manifests and hidden or underscore files (`.crc`, `_SUCCESS`) are
+    Inside a folder, manifests and hidden or underscore files (`.crc`, `_SUCCESS`) are
     skipped; any other file must be a data file, since silently ignoring one would lose its
     records.
     """
+    inputs = inputs or Inputs()
     found: dict[str, str] = {}
     for given in paths:
-        if os.path.isdir(given):
-            for root, dirs, names in os.walk(given):
-                dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
-                for name in names:
-                    if name.startswith((".", "_")) or name.lower().endswith(MANIFEST_SUFFIX):
-                        continue
-                    _add(found, os.path.join(root, name))
-        elif os.path.isfile(given):
-            _add(found, given)
-        else:
-            raise ValueError(f"input {given} does not exist")
+        expanded = inputs.expand(given)
+        is_file = expanded == [given]
+        for path in expanded:
+            if not is_file and path.lower().endswith(MANIFEST_SUFFIX):
+                continue
+            file_kind(path)  # raises for a file that is not a data file
+            found.setdefault(inputs.identity(path), path)
     return sorted(found.values())
-
-
-def _add(found: dict[str, str], path: str) -> None:
-    file_kind(path)  # raises for a file that is not a data file
-    found.setdefault(os.path.realpath(path), path)

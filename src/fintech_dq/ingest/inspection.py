@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import atexit
 import codecs
+import contextlib
 import hashlib
 import itertools
 import os
 import shutil
 import tempfile
 import threading
+import uuid
 import zlib
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
+from fintech_dq import storage
+from fintech_dq.ingest.source import Inputs
 from fintech_dq.ingest.spark_files import spark_ignores
 
 CHUNK_BYTES = 1 << 20
@@ -58,38 +62,90 @@ class Inspection:
 
 
 class Staging:
-    """A temp directory, made on first use, for what Spark cannot read as sent: plain copies
-    of damaged gzip files or Parquet inside gzip, links to files with names Spark skips."""
+    """Where ingest puts what Spark cannot read as sent: plain copies of damaged gzip files or
+    Parquet inside gzip, links to (or copies of) files with names Spark skips.
 
-    def __init__(self) -> None:
+    root None: a local temp directory. root an s3:// URI (a Glue job's TempDir): a prefix
+    `<root>/fdq-ingest-<random>/` the cluster can read; copies are written locally first and
+    uploaded by `publish`. `directory` is what `remove` deletes (RawBatch.close).
+    """
+
+    def __init__(self, root: str | None = None) -> None:
+        self.root = root
         self.directory: str | None = None
+        self._scratch: str | None = None  # local files before upload (S3 root only)
         self._lock = threading.Lock()
         self._numbers = itertools.count()
 
     def path_for(self, source: str, suffix: str) -> str:
-        """A new path for a plain copy of `source` (its gzip suffix dropped, `suffix` added)."""
+        """A new local path for a plain copy of `source` (gzip suffix dropped, `suffix` added);
+        `publish` it once written."""
         base = os.path.basename(source)
         stem = base[: -len(".gz")] if base.lower().endswith(".gz") else base
-        return self._new_path(os.path.splitext(stem)[0] + suffix)
+        return self._new_path(os.path.splitext(stem)[0] + suffix, local=True)
+
+    def publish(self, local_path: str) -> str:
+        """Where Spark reads a copy written at a `path_for` path (uploaded for an S3 root)."""
+        if self._scratch is None or not local_path.startswith(self._scratch):
+            return local_path
+        target = storage.join(self._directory(), os.path.basename(local_path))
+        storage.copy(local_path, target)
+        os.remove(local_path)
+        return target
 
     def spark_visible(self, path: str) -> str:
         """`path`, or a link to it under a name Spark does not skip (see spark_ignores)."""
         if not spark_ignores(os.path.basename(path)):
             return path
-        link = self._new_path(os.path.basename(path))
+        copy = self._new_path(os.path.basename(path), local=False)
+        if storage.is_s3(path) or storage.is_s3(copy):
+            storage.copy(path, copy)
+            return copy
         try:
-            os.symlink(os.path.abspath(path), link)
+            os.symlink(os.path.abspath(path), copy)
         except OSError:
-            shutil.copyfile(path, link)
-        return link
+            shutil.copyfile(path, copy)
+        return copy
 
-    def _new_path(self, name: str) -> str:
+    def remove(self) -> None:
+        """Delete every staged copy (the local scratch files too)."""
+        for place in (self.directory, self._scratch):
+            if place:
+                storage.remove_tree(place)
+        self.directory = self._scratch = None
+
+    def _new_path(self, name: str, local: bool) -> str:
+        with self._lock:
+            index = next(self._numbers)
+        name = f"{index:05d}-{name}"
+        if local and self.root is not None and storage.is_s3(self.root):
+            return os.path.join(self._scratch_directory(), name)
+        return storage.join(self._directory(), name)
+
+    def _directory(self) -> str:
         with self._lock:
             if self.directory is None:
-                self.directory = tempfile.mkdtemp(prefix="fdq-ingest-")
-                atexit.register(shutil.rmtree, self.directory, True)
-            index = next(self._numbers)
-        return os.path.join(self.directory, f"{index:05d}-{name}")
+                if self.root is None:
+                    self.directory = tempfile.mkdtemp(prefix="fdq-ingest-")
+                elif storage.is_s3(self.root):
+                    self.directory = storage.join(self.root, f"fdq-ingest-{uuid.uuid4().hex}")
+                else:
+                    os.makedirs(self.root, exist_ok=True)
+                    self.directory = tempfile.mkdtemp(prefix="fdq-ingest-", dir=self.root)
+                atexit.register(_remove_quietly, self.directory)
+            return self.directory
+
+    def _scratch_directory(self) -> str:
+        with self._lock:
+            if self._scratch is None:
+                self._scratch = tempfile.mkdtemp(prefix="fdq-ingest-scratch-")
+                atexit.register(shutil.rmtree, self._scratch, True)
+            return self._scratch
+
+
+def _remove_quietly(place: str) -> None:
+    with contextlib.suppress(Exception):  # at exit: the prefix may be gone, or S3 unreachable
+        storage.remove_tree(place)
 
 
 class _ContentStats:
@@ -177,13 +233,19 @@ class _Inflater:
 
 
 def inspect_file(
-    path: str, gzip: bool, split_bytes: int | None, stage_as: str | None, staging: Staging
+    path: str,
+    gzip: bool,
+    split_bytes: int | None,
+    stage_as: str | None,
+    staging: Staging,
+    inputs: Inputs | None = None,
 ) -> Inspection:
     """Hash, check and profile one file in one read.
 
     split_bytes: where Spark will split this plain file (None: it will not). stage_as: a suffix
     when Spark cannot read the file as sent (Parquet inside gzip) and needs a plain copy.
     """
+    inputs = inputs or Inputs()
     digest = hashlib.sha256()
     stats = _ContentStats(None if gzip else split_bytes)
     inflater = _Inflater() if gzip else None
@@ -191,7 +253,7 @@ def inspect_file(
     error: str | None = None
     size = 0
     with ExitStack() as stack:
-        source = stack.enter_context(open(path, "rb"))
+        source = stack.enter_context(inputs.open(path))
         out = stack.enter_context(open(staged_path, "wb")) if staged_path else None
         while chunk := source.read(CHUNK_BYTES):
             digest.update(chunk)
@@ -210,12 +272,12 @@ def inspect_file(
     damage = None
     if inflater is not None and (error is not None or not inflater.complete):
         staged_path = staged_path or staging.path_for(path, ".txt")
-        damage, stats = _salvage(path, staged_path, error)
+        damage, stats = _salvage(inputs, path, staged_path, error)
     stats.finish()
     return Inspection(
         sha256=digest.hexdigest(),
         size_bytes=size,
-        read_path=staged_path or path,
+        read_path=staging.publish(staged_path) if staged_path else path,
         staged=staged_path is not None,
         prefix=bytes(stats.prefix),
         prefix_is_all=len(stats.prefix) == stats.length,
@@ -228,14 +290,16 @@ def inspect_file(
     )
 
 
-def _salvage(path: str, staged_path: str, error: str | None) -> tuple[Damage, _ContentStats]:
+def _salvage(
+    inputs: Inputs, path: str, staged_path: str, error: str | None
+) -> tuple[Damage, _ContentStats]:
     """Decompress as far as the stream goes; keep whole lines; count them as Spark will."""
     inflater = _Inflater()
     stats = _ContentStats(None)
     lines = 0
     last_cr = False
     good_end = 0
-    with open(path, "rb") as source, open(staged_path, "wb") as out:
+    with inputs.open(path) as source, open(staged_path, "wb") as out:
         while feed := source.read(SALVAGE_FEED_BYTES):
             try:
                 data = inflater.feed(feed)

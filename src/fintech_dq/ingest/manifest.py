@@ -10,6 +10,7 @@ from typing import Any
 
 from fintech_dq.ingest.discover import MANIFEST_SUFFIX
 from fintech_dq.ingest.model import FileFinding, Manifest
+from fintech_dq.ingest.source import Inputs
 
 _PLAIN_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -27,14 +28,16 @@ def manifest_path(data_path: str) -> str:
     return data_path + MANIFEST_SUFFIX
 
 
-def read_manifest(data_path: str) -> tuple[Manifest | None, FileFinding | None]:
+def read_manifest(
+    data_path: str, inputs: Inputs | None = None
+) -> tuple[Manifest | None, FileFinding | None]:
     """The manifest beside `data_path` (None when there is none), or a manifest_invalid finding."""
     path = manifest_path(data_path)
-    if not os.path.isfile(path):
-        return None, None
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle, parse_float=_JsonFloat)
+        text = (inputs or Inputs()).read_text(path)
+        if text is None:
+            return None, None
+        document = json.loads(text, parse_float=_JsonFloat)
         return _parse(path, os.path.basename(data_path), document), None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, ManifestError) as error:
         message = f"file {data_path}: manifest {path} is invalid: {error}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -103,7 +103,7 @@ class RawBatch:
     column_names: tuple[str, ...]
     files: list[InputFile]
     findings: list[FileFinding]
-    staging_dir: str | None = field(default=None, repr=False)
+    release_staging: Callable[[], None] | None = field(default=None, repr=False)
 
     @property
     def records(self) -> DataFrame:
@@ -125,6 +125,6 @@ class RawBatch:
 
     def close(self) -> None:
         self.lines.unpersist()
-        if self.staging_dir:
-            shutil.rmtree(self.staging_dir, ignore_errors=True)
-            self.staging_dir = None
+        if self.release_staging is not None:
+            self.release_staging()  # local temp directory or S3 staging prefix
+            self.release_staging = None

@@ -1,8 +1,9 @@
-"""Handing local files to Spark: how to name them, how Spark names them back, how it splits them.
+"""Handing files to Spark: how to name them, how Spark names them back, how it splits them.
 
 Several files are read by one Spark scan (a plan per file costs more than a small file's
 rows), so each row's file comes from `_metadata.file_path`, which Spark spells as a
-percent-encoded URI; it is mapped back to the path the caller gave.
+percent-encoded URI; it is mapped back to the path the caller gave. Local files are named
+`file:/abs/path`; s3:// objects keep their URI (S3A locally, EMRFS on Glue).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ _FILE_SCHEME = "^file:/*"
 
 
 def spark_path(path: str) -> str:
-    """A local path as Spark must be given it: absolute, no glob meaning in its characters."""
+    """A path as Spark must be given it: absolute, no glob meaning in its characters."""
+    if _is_s3(path):
+        return _GLOB_CHARS.sub(r"\\\1", path)
     return "file:" + _GLOB_CHARS.sub(r"\\\1", os.path.abspath(path))
 
 
@@ -42,10 +45,10 @@ def file_key() -> Column:
 
 def file_keys(frame: DataFrame, read_paths: Sequence[str]) -> dict[str, str]:
     """read path -> its `file_key()` value, from the files Spark lists for `frame`."""
-    wanted = {os.path.realpath(path): path for path in read_paths}
+    wanted = {path if _is_s3(path) else os.path.realpath(path): path for path in read_paths}
     keys: dict[str, str] = {}
     for uri in frame.inputFiles():
-        path = wanted.get(os.path.realpath(unquote(urlparse(uri).path)))
+        path = wanted.get(_listed_path(uri))
         if path is None:
             raise RuntimeError(f"Spark lists {uri}, which is none of the files to read")
         keys[path] = re.sub(_FILE_SCHEME, "/", uri)
@@ -53,6 +56,17 @@ def file_keys(frame: DataFrame, read_paths: Sequence[str]) -> dict[str, str]:
     if unseen:
         raise RuntimeError(f"Spark does not list {', '.join(unseen)}")
     return keys
+
+
+def _listed_path(uri: str) -> str:
+    """A URI Spark lists as the read path it stands for (real path of a local file)."""
+    if _is_s3(uri):
+        return unquote(uri)
+    return os.path.realpath(unquote(urlparse(uri).path))
+
+
+def _is_s3(path: str) -> bool:
+    return path.startswith(("s3://", "s3a://"))
 
 
 def lookup(mapping: dict[str, str], key: Column) -> Column:
