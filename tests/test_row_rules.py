@@ -219,6 +219,11 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
         {"card_number.unmasked"},
     ),
     ("amex number inside text", {"account_id": "ref 378282246310005 x"}, {"card_number.unmasked"}),
+    (
+        "card number keyed into a timestamp",
+        {"created_at": "4111111111111111"},
+        {"created_at.type", "card_number.unmasked"},
+    ),
     ("luhn-failing digits are not a card", {"account_id": "4111111111111112"}, set()),
     ("badly masked pan", {"card_pan": "4111********1111"}, {"card_pan.masked"}),
     (
@@ -340,7 +345,11 @@ def test_row_rule(
 
 
 def test_messages_never_show_a_card_number(case_results: dict[str, Any]) -> None:
-    for case in ("unmasked card number in card_pan", "grouped card number in another column"):
+    for case in (
+        "unmasked card number in card_pan",
+        "grouped card number in another column",
+        "card number keyed into a timestamp",
+    ):
         messages = " ".join(v["message"] for v in case_results[case]["dq_violations"])
         assert "411111******1111" in messages
         assert "4111111111111111" not in messages.replace(" ", "")

@@ -39,15 +39,13 @@ def bic(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
 def unmasked_card_number(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
     """Reads the row's one PCI scan (engine.pan_guard); names the columns holding a PAN."""
     pans = F.col(PANS)
-    names = [c.name for c in ctx.rules.columns if c.kind == "string"]
+    # all_text: every column as sent (engine.pan_guard scans amounts and timestamps too)
+    names = [c.name for c in ctx.rules.columns]
     if isinstance(rule.params["columns"], list):
         names = [str(n) for n in rule.params["columns"]]
     holders = F.concat_ws(
         ", ",
-        *[
-            F.when(F.exists(pans, _found_in(ctx.raw(n))), F.lit(n))
-            for n in names
-        ],
+        *[F.when(F.exists(pans, _found_in(ctx.raw(n))), F.lit(n)) for n in names],
     )
     message = F.concat(
         F.lit("unmasked card number "),

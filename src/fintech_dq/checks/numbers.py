@@ -41,9 +41,9 @@ def type_check(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
     spec = ctx.rules.column(column)
     if spec.kind == "decimal":
         precision, scale = spec.precision_scale
-        problem = decimal_text_problem(ctx.raw(column), precision, scale)
+        problem = decimal_text_problem(ctx.raw(column), precision, scale, ctx.shown(column))
     else:
-        problem = timestamp_text_problem(ctx.raw(column))
+        problem = timestamp_text_problem(ctx.raw(column), ctx.shown(column))
     condition = ctx.raw(column).isNotNull() & ctx.value(column).isNull()
     message = F.concat(
         F.lit(f"{column} "),

@@ -6,6 +6,7 @@ from pyspark.sql import functions as F
 
 from fintech_dq.checks.base import CheckContext, RowCheck, failed_when
 from fintech_dq.contract import RuleSpec
+from fintech_dq.expressions.membership import is_in
 
 
 def required(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
@@ -20,7 +21,7 @@ def required(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
 def required_when(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
     column, when = str(rule.column), str(rule.params["when_column"])
     values = list(rule.params["in"])
-    condition = ctx.value(when).isin(values) & ctx.raw(column).isNull()
+    condition = is_in(ctx.value(when), values) & ctx.raw(column).isNull()
     message = F.concat(F.lit(f"{column} is missing for {when} "), ctx.shown(when))
     return RowCheck(rule, failed_when(condition), message)
 
@@ -28,7 +29,7 @@ def required_when(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
 def null_unless(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
     column, when = str(rule.column), str(rule.params["when_column"])
     values = list(rule.params["in"])
-    allowed = failed_when(ctx.value(when).isin(values))
+    allowed = failed_when(is_in(ctx.value(when), values))
     condition = ctx.raw(column).isNotNull() & ~allowed
     message = F.concat(
         F.lit(f"{column} is set although {when} is "),

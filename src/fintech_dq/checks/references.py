@@ -13,6 +13,7 @@ from fintech_dq.checks.base import (
     reference_value_column,
 )
 from fintech_dq.contract import RuleSpec
+from fintech_dq.expressions.membership import is_in
 
 
 def reference(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
@@ -28,7 +29,7 @@ def reference_status(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
     status_column = str(rule.params["status_column"])
     status = F.col(reference_value_column(name, status_column))
     forbidden = [str(v) for v in rule.params["forbidden"]]
-    condition = ctx.raw(column).isNotNull() & status.isin(forbidden)
+    condition = ctx.raw(column).isNotNull() & is_in(status, forbidden)
     message = F.concat(
         F.lit(f"{column} "),
         ctx.shown(column),

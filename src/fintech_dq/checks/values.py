@@ -7,6 +7,7 @@ from pyspark.sql import functions as F
 from fintech_dq.checks.base import CheckContext, RowCheck, failed_when
 from fintech_dq.contract import RuleSpec
 from fintech_dq.expressions.code_sets import is_in_code_set
+from fintech_dq.expressions.membership import is_in
 
 CODE_SET_NAMES = {
     "iso4217": "an active ISO 4217 currency code",
@@ -35,7 +36,7 @@ def allowed_values(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
     column = str(rule.column)
     values = [str(v) for v in rule.params["values"]]
     value = ctx.raw(column)
-    outside = value.isNotNull() & ~value.isin(values)
+    outside = value.isNotNull() & ~is_in(value, values)
     condition = outside if rule.params.get("allow_null") else (value.isNull() | outside)
     message = F.concat(
         F.lit(f"{column} "), ctx.shown(column), F.lit(f" is not one of {', '.join(values)}")
@@ -65,7 +66,7 @@ def value_mapping(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
     mapping: dict[str, str] = {str(k): str(v) for k, v in rule.params["mapping"].items()}
     pairs = [item for k, v in mapping.items() for item in (F.lit(k), F.lit(v))]
     expected = F.element_at(F.create_map(*pairs), ctx.raw(key))
-    known = ctx.raw(column).isin(sorted(set(mapping.values())))
+    known = is_in(ctx.raw(column), sorted(set(mapping.values())))
     condition = expected.isNotNull() & known & (ctx.raw(column) != expected)
     message = F.concat(
         F.lit(f"{column} "),

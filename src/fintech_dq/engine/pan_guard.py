@@ -2,8 +2,9 @@
 
 The scan (expressions.card_numbers) is a large expression; applying it to each column in
 each message would copy it dozens of times into the plan (megabytes of task binary, minutes
-of planning). Instead the text columns are joined and scanned once; each column's safe
-form replaces, in rows where the scan found something, the PANs found by that one scan.
+of planning). Instead the columns (as sent: all text) are joined and scanned once; each
+column's safe form replaces, in rows where the scan found something, the PANs found by
+that one scan.
 A PAN cannot run across two columns: the join uses a character no PAN layout contains.
 """
 
@@ -20,8 +21,10 @@ COLUMN_BREAK = "\u001f"
 
 
 def scanned_columns(rules: DatasetRules) -> list[str]:
-    """Every text column, plus any column a card-number rule lists explicitly."""
-    names = [c.name for c in rules.columns if c.kind == "string"]
+    """Every column as sent, whatever its contract type: a card number keyed into an amount
+    or a timestamp field is as much a leak, and the messages about such a value show its
+    safe form (checks.base.CheckContext.shown) rather than scanning it again."""
+    names = [c.name for c in rules.columns]
     for rule in rules.row_rules:
         if rule.type == "unmasked_card_number" and isinstance(rule.params["columns"], list):
             names += [str(n) for n in rule.params["columns"] if n not in names]

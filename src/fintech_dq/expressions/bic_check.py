@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from fintech_dq.expressions.membership import is_in
 from fintech_dq.reference.bic import BIC_PATTERN, bic_country_codes
 
 
@@ -14,4 +15,4 @@ def bic_valid(bic: Column) -> Column:
     The length test also refuses a trailing newline that the pattern's `$` would let through.
     """
     shaped = bic.rlike(BIC_PATTERN) & F.length(bic).isin(8, 11)
-    return shaped & bic.substr(5, 2).isin(sorted(bic_country_codes()))
+    return shaped & is_in(bic.substr(5, 2), sorted(bic_country_codes()))

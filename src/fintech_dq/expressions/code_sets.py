@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from pyspark.sql import Column
 
+from fintech_dq.expressions.membership import is_in
 from fintech_dq.reference.countries import alpha2_codes
 from fintech_dq.reference.currencies import minor_units
 from fintech_dq.reference.mcc import mcc_codes
@@ -36,4 +37,4 @@ def is_in_code_set(column: Column, code_set: str) -> Column:
         raise ValueError(
             f"unknown code set {code_set!r}: expected one of {', '.join(sorted(CODE_SETS))}"
         ) from None
-    return column.isin(sorted(codes))
+    return is_in(column, sorted(codes))

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from fintech_dq.expressions.membership import is_in
 from fintech_dq.reference.currencies import minor_units
 
 
@@ -25,7 +26,7 @@ def minor_units_of(currency: Column) -> Column:
     """IntegerType minor units of an active ISO 4217 code (exact, case-sensitive); else null."""
     table = minor_units()
     branches = [
-        (currency.isin(sorted(code for code, value in table.items() if value == units)), units)
+        (is_in(currency, sorted(code for code, value in table.items() if value == units)), units)
         for units in minor_unit_values()
     ]
     (first_test, first_units), *rest = branches

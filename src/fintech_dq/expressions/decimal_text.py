@@ -59,7 +59,9 @@ def parse_decimal(text: Column, precision: int, scale: int) -> Column:
     return F.when(fits, trimmed.cast(DecimalType(precision, scale)))
 
 
-def decimal_text_problem(text: Column, precision: int, scale: int) -> Column:
+def decimal_text_problem(
+    text: Column, precision: int, scale: int, shown: Column | None = None
+) -> Column:
     """Why `parse_decimal` refuses `text`, as a short sentence; null when it reads (or is null)."""
     trimmed = F.trim(text)
     plain = trimmed.rlike(PLAIN_DECIMAL_PATTERN)
@@ -75,7 +77,7 @@ def decimal_text_problem(text: Column, precision: int, scale: int) -> Column:
         .when(trimmed.rlike(_NOT_A_NUMBER), F.lit("is not a number"))
         .otherwise(F.lit("is not a plain decimal number"))
     )
-    return with_shown_value(text, words)
+    return with_shown_value(text, words, shown)
 
 
 def has_at_most_minor_units(amount: Column, minor_units_column: Column) -> Column:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from fintech_dq.expressions.membership import is_in
 from fintech_dq.reference.iban import iban_lengths
 
 # Electronic format: upper-case letters and digits only (spaces of the print format removed
@@ -19,7 +20,7 @@ def _has_country_length(compact: Column) -> Column:
     literal list is a hash lookup in Spark, where a literal map is searched linearly.
     """
     keys = sorted(f"{code}{length}" for code, length in iban_lengths().items())
-    return F.concat(compact.substr(1, 2), F.length(compact).cast("string")).isin(keys)
+    return is_in(F.concat(compact.substr(1, 2), F.length(compact).cast("string")), keys)
 
 
 def _mod97(text: Column) -> Column:

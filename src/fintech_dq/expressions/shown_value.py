@@ -20,6 +20,13 @@ def shown_value(text: Column) -> Column:
     return F.concat(F.lit("'"), cut, F.lit("'"))
 
 
-def with_shown_value(text: Column, words: Column) -> Column:
-    """ "'<text>' <words>", or null when `words` is null (the masking scan runs only then)."""
-    return F.when(words.isNotNull(), F.concat(shown_value(text), F.lit(" "), words))
+def with_shown_value(text: Column, words: Column, shown: Column | None = None) -> Column:
+    """ "'<text>' <words>", or null when `words` is null (the masking scan runs only then).
+
+    shown: the value as it may be shown, when the caller has it already masked (the engine's
+    safe columns); the card-number scan is then not built again into this expression.
+    """
+    return F.when(
+        words.isNotNull(),
+        F.concat(shown if shown is not None else shown_value(text), F.lit(" "), words),
+    )

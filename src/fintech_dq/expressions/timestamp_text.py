@@ -54,7 +54,7 @@ def parse_timestamp(text: Column) -> Column:
     return F.when(readable, trimmed.cast("timestamp"))
 
 
-def timestamp_text_problem(text: Column) -> Column:
+def timestamp_text_problem(text: Column, shown: Column | None = None) -> Column:
     """Why `parse_timestamp` refuses `text`, as a short sentence; null when it reads or is null."""
     trimmed = F.trim(text)
     words = (
@@ -71,4 +71,4 @@ def timestamp_text_problem(text: Column) -> Column:
         .when(~trimmed.rlike(_OFFSET + r"\z"), F.lit("has an impossible UTC offset"))
         .otherwise(F.lit("is not a real date and time"))
     )
-    return with_shown_value(text, words)
+    return with_shown_value(text, words, shown)
