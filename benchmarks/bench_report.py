@@ -187,7 +187,7 @@ def results_section() -> str:
                     f"- Input: {generated.get('files', '?')} files, "
                     f"{generated.get('megabytes', '?')} MB as delivered "
                     f"({generated.get('formats', '?')}); "
-                    f"generated {generated.get('generated', 'earlier, reused')}.",
+                    f"generated {generated.get('generated') or 'by an earlier run, reused'}.",
                     "- Load average before / after the timed runs: "
                     f"{document.get('load_before')} / "
                     f"{document.get('load_after')}; whole benchmark process "

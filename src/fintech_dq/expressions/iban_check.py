@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import string
+
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
@@ -23,27 +25,44 @@ def _has_country_length(compact: Column) -> Column:
     return is_in(F.concat(compact.substr(1, 2), F.length(compact).cast("string")), keys)
 
 
+# Letters become two digits (A=10 ... Z=35); the longest IBAN (34 characters) then has at
+# most 68 digits, left-padded with zeros (which do not change the number) to 8 chunks of 9.
+_DIGITS = 72
+_CHUNK = 9
+
+
 def _mod97(text: Column) -> Column:
     """`text` (digits and A-Z, letters worth 10-35) as a number, modulo 97.
 
-    The characters are split once and folded with `aggregate`; the running remainder never
-    exceeds 96 * 100 + 35, so no big integer is ever built.
+    Plain arithmetic on 9-digit chunks of the expanded number, unrolled: the remainder
+    stays below 97 * 10^9 + 10^9, inside a long. (A fold over the characters with
+    `aggregate` was interpreted per character: ~6 s per million IBANs against ~1 s.)
     """
-
-    def step(remainder: Column, char: Column) -> Column:
-        code = F.ascii(char)
-        return F.when(code <= 57, (remainder * 10 + code - 48) % 97).otherwise(
-            (remainder * 100 + code - 55) % 97
-        )
-
-    return F.aggregate(F.split(text, ""), F.lit(0), step)
+    digits = text
+    for value, letter in enumerate(string.ascii_uppercase, start=10):
+        digits = F.replace(digits, F.lit(letter), F.lit(str(value)))
+    padded = F.lpad(digits, _DIGITS, "0")
+    remainder: Column = F.lit(0).cast("long")
+    for start in range(1, _DIGITS + 1, _CHUNK):
+        chunk = padded.substr(start, _CHUNK).cast("long")
+        remainder = (remainder * F.lit(10**_CHUNK) + chunk) % 97
+    return remainder
 
 
 def iban_valid(iban: Column) -> Column:
-    """True for a valid IBAN, printed with spaces or not; lower case is invalid; null for null."""
+    """True for a valid IBAN, printed with spaces or not; lower case is invalid; null for null.
+
+    Written without a conditional around the check: Spark shares a repeated subexpression
+    (the expanded number, read 8 times by `_mod97`) only where it is always evaluated, so
+    under a CASE branch the letter expansion ran 8 times per row (~7 s per million rows).
+    Text that is not well formed is checked as "" (remainder 0: invalid).
+    """
     compact = F.replace(iban, F.lit(" "), F.lit(""))
-    well_formed = compact.rlike(_ELECTRONIC) & _has_country_length(compact)
-    rearranged = F.concat(compact.substr(F.lit(5), F.length(compact)), compact.substr(1, 4))
-    return F.when(F.coalesce(well_formed, F.lit(False)), _mod97(rearranged) == 1).when(
-        iban.isNotNull(), F.lit(False)
+    well_formed = F.coalesce(
+        compact.rlike(_ELECTRONIC) & _has_country_length(compact), F.lit(False)
     )
+    rearranged = F.concat(compact.substr(F.lit(5), F.length(compact)), compact.substr(1, 4))
+    checked = F.when(well_formed, rearranged).otherwise(F.lit(""))
+    valid = well_formed & (_mod97(checked) == 1)
+    # null for null by arithmetic (a CASE would put the check back under a branch)
+    return (F.length(iban) * 0 + valid.cast("int")) == 1
