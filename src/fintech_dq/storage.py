@@ -72,15 +72,8 @@ def list_files(root: str, suffix: str = "") -> list[str]:
     if is_s3(root):
         bucket, prefix = bucket_key(root)
         prefix = prefix.rstrip("/") + "/"
-        found: list[str] = []
-        paginator = s3_client().get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-            found.extend(
-                f"s3://{bucket}/{item['Key']}"
-                for item in page.get("Contents", [])
-                if item["Key"].endswith(suffix)
-            )
-        return sorted(found)
+        keys = list_keys(s3_client(), bucket, prefix)
+        return [f"s3://{bucket}/{key}" for key in keys if key.endswith(suffix)]
     base = Path(root)
     if not base.exists():
         return []
@@ -123,9 +116,25 @@ def remove_tree(root: str) -> None:
         shutil.rmtree(root, ignore_errors=True)
         return
     bucket, prefix = bucket_key(root)
-    prefix = prefix.rstrip("/") + "/"
-    client = s3_client()
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-        if keys:
-            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+    delete_prefix(s3_client(), bucket, prefix.rstrip("/") + "/")
+
+
+def list_keys(s3: Any, bucket: str, prefix: str, start_after: str = "") -> list[str]:
+    """Every key under a prefix (all pages; after `start_after` when given), sorted."""
+    arguments: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    if start_after:
+        arguments["StartAfter"] = start_after
+    keys: list[str] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(**arguments):
+        keys.extend(item["Key"] for item in page.get("Contents", []))
+    return sorted(keys)
+
+
+def delete_prefix(s3: Any, bucket: str, prefix: str) -> int:
+    """Every object under a prefix deleted (in requests of 1,000); returns how many. Versioned
+    buckets keep the old versions; the lifecycle rules expire them."""
+    keys = list_keys(s3, bucket, prefix)
+    for start in range(0, len(keys), 1000):
+        chunk = [{"Key": key} for key in keys[start : start + 1000]]
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
+    return len(keys)

@@ -1,8 +1,8 @@
 """Copying objects between a bucket prefix and a local folder.
 
-Spark in this project reads and writes local paths when it runs on a laptop (no s3a jars
-can be installed offline), so the local runtime stages a prefix of the emulator's S3 to a
-folder before a job and uploads the job's outputs after it, at the same keys AWS uses.
+The local runtime stages a prefix of the emulator's S3 to a folder before a job and uploads
+the job's outputs after it, at the same keys AWS uses, so that a local run needs no S3
+connector in Spark (the S3A jars of scripts/setup are only needed to read s3:// directly).
 """
 
 from __future__ import annotations
@@ -11,16 +11,11 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
+from fintech_dq.storage import delete_prefix, list_keys
 
-def list_keys(s3: Any, bucket: str, prefix: str, start_after: str = "") -> list[str]:
-    """Every key under a prefix (all pages; after `start_after` when given), sorted."""
-    arguments: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
-    if start_after:
-        arguments["StartAfter"] = start_after
-    keys: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(**arguments):
-        keys.extend(item["Key"] for item in page.get("Contents", []))
-    return sorted(keys)
+# list_keys and delete_prefix live in fintech_dq.storage; the pipeline's modules import them
+# from here with the rest of the staging steps.
+__all__ = ["delete_prefix", "download_prefix", "list_keys", "upload_tree"]
 
 
 def download_prefix(s3: Any, bucket: str, prefix: str, dest_dir: Path) -> list[Path]:
@@ -35,16 +30,6 @@ def download_prefix(s3: Any, bucket: str, prefix: str, dest_dir: Path) -> list[P
         s3.download_file(bucket, key, str(target))
         written.append(target)
     return written
-
-
-def delete_prefix(s3: Any, bucket: str, prefix: str) -> int:
-    """Remove what a rerun replaces (a partition of bucket B). Versioned buckets keep the
-    old versions; the lifecycle rules expire them."""
-    keys = list_keys(s3, bucket, prefix)
-    for start in range(0, len(keys), 1000):
-        chunk = [{"Key": key} for key in keys[start : start + 1000]]
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
-    return len(keys)
 
 
 def upload_tree(s3: Any, local_dir: Path, bucket: str, prefix: str) -> list[str]:
