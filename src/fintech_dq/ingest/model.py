@@ -12,22 +12,12 @@ from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 SOURCE_FILE = "_source_file"
 SOURCE_LINE = "_source_line"
-# Columns of ingest's one frame of lines (LINES) beside the records' columns: set only on
-# a rejected line.
+# Columns of ingest's one frame of lines (RawBatch.lines) beside the records' columns: set
+# only on a rejected line.
 REJECT_REASON = "_reject_reason"
 RAW_TEXT = "_raw_text"
 RAW_BASE64 = "_raw_base64"
 REJECTION_COLUMNS = (REJECT_REASON, RAW_TEXT, RAW_BASE64)
-
-REJECTED_SCHEMA = StructType(
-    [
-        StructField("source_file", StringType(), False),
-        StructField("line_number", LongType(), True),
-        StructField("raw_text", StringType(), True),
-        StructField("raw_base64", StringType(), True),
-        StructField("reason", StringType(), False),
-    ]
-)
 
 
 def sql_name(name: str) -> str:
@@ -114,7 +104,8 @@ class RawBatch:
 
     @property
     def rejected(self) -> DataFrame:
-        """Lines that could not be parsed, as REJECTED_SCHEMA."""
+        """Lines that could not be parsed: source_file, line_number, raw_text, raw_base64 (the
+        bytes when they are not UTF-8), reason."""
         return self.lines.where(F.col(REJECT_REASON).isNotNull()).select(
             F.col(SOURCE_FILE).alias("source_file"),
             F.col(SOURCE_LINE).alias("line_number"),

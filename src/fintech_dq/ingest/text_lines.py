@@ -123,7 +123,7 @@ def line_outcomes(lines: DataFrame, record_columns: Sequence[Column]) -> DataFra
     """Every data line once: its record columns, and for a line with a reason, what the
     rejected output keeps of it (raw text, base64 of bytes that are not UTF-8, the reason).
 
-    One frame for both outcomes, so one scan parses every line (see ingest.model.LINES).
+    One frame for both outcomes, so one scan parses every line (see ingest.model.RawBatch).
     `record_columns` may read the line's other columns; on a rejected line they mean nothing.
     """
     value = F.col(VALUE)
