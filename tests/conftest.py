@@ -119,6 +119,23 @@ class LocalStack:
     def data_key_arn(self) -> str:
         return self.output("storage", "DataKeyArn")
 
+    def locked_environment(self, env_name: str) -> Any:
+        """An environment's locations with a bucket C of its own, Object Lock COMPLIANCE like
+        the deployed one (1 day): a test may write or tamper with its trail freely."""
+        from fintech_dq.pipeline.locations import PipelineLocations
+
+        locations = PipelineLocations(env_name=env_name, account=self.account)
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket=locations.audit_bucket, ObjectLockEnabledForBucket=True)
+        s3.put_object_lock_configuration(
+            Bucket=locations.audit_bucket,
+            ObjectLockConfiguration={
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}},
+            },
+        )
+        return locations
+
 
 @pytest.fixture(scope="session")
 def local_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:

@@ -23,18 +23,9 @@ PAN = "4111111111111111"
 
 
 def _locked_environment(local_stack: Any) -> PipelineLocations:
-    """A bucket C of its own (Object Lock COMPLIANCE like the deployed one, 1 day), so a
-    test may tamper with it without touching the shared environment's trail."""
-    locations = PipelineLocations(env_name=f"audit{next(_names)}", account=local_stack.account)
-    s3 = local_stack.client("s3")
-    s3.create_bucket(Bucket=locations.audit_bucket, ObjectLockEnabledForBucket=True)
-    s3.put_object_lock_configuration(
-        Bucket=locations.audit_bucket,
-        ObjectLockConfiguration={
-            "ObjectLockEnabled": "Enabled",
-            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}},
-        },
-    )
+    """A bucket C of its own, so a test may tamper with it without touching the shared
+    environment's trail."""
+    locations: PipelineLocations = local_stack.locked_environment(f"audit{next(_names)}")
     return locations
 
 

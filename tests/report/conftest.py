@@ -11,23 +11,7 @@ from typing import Any
 
 import pytest
 
-from fintech_dq.pipeline.locations import PipelineLocations
-
 HISTORY_DAYS = 29
-
-
-def locked_environment(local_stack: Any, name: str) -> PipelineLocations:
-    locations = PipelineLocations(env_name=name, account=local_stack.account)
-    s3 = local_stack.client("s3")
-    s3.create_bucket(Bucket=locations.audit_bucket, ObjectLockEnabledForBucket=True)
-    s3.put_object_lock_configuration(
-        Bucket=locations.audit_bucket,
-        ObjectLockConfiguration={
-            "ObjectLockEnabled": "Enabled",
-            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}},
-        },
-    )
-    return locations
 
 
 def earlier_day(document: dict[str, Any], back: int) -> dict[str, Any]:
@@ -59,7 +43,7 @@ def earlier_day(document: dict[str, Any], back: int) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def report_environment(local_stack: Any, validated_run: dict[str, Any]) -> dict[str, Any]:
-    locations = locked_environment(local_stack, "report")
+    locations = local_stack.locked_environment("report")
     s3 = local_stack.client("s3")
     today = date.fromisoformat(validated_run["business_date"])
     documents = [earlier_day(validated_run, back) for back in range(HISTORY_DAYS, 0, -1)]
