@@ -58,7 +58,7 @@ def read_lines(
 
     split_bytes: the split size the line counts were taken for (None: each file is read
     whole). annotate: the per-line checks, planned with the scan (see the module docstring);
-    its output must carry SKIP and REASON for `records_of` and `rejected_of`.
+    its output must carry SKIP and REASON for `line_outcomes`.
     """
     with file_partitioning(spark, split_bytes or NO_SPLIT):
         raw = spark.read.text([spark_path(s.read_path) for s in sources])
