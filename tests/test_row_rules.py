@@ -224,6 +224,11 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
         {"created_at": "4111111111111111"},
         {"created_at.type", "card_number.unmasked"},
     ),
+    (  # exactly MIN_PAN_DIGITS bytes: the shortest value the scan reads
+        "13-digit card number as a whole value",
+        {"mcc": "4222222222222"},
+        {"mcc.format", "mcc.known", "card_number.unmasked"},
+    ),
     ("luhn-failing digits are not a card", {"account_id": "4111111111111112"}, set()),
     ("badly masked pan", {"card_pan": "4111********1111"}, {"card_pan.masked"}),
     (

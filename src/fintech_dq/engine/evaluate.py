@@ -18,6 +18,7 @@ from fintech_dq.contract import RuleSpec, Severity
 VIOLATIONS = "dq_violations"
 QUARANTINE_FLAG = "_dq_quarantine"
 CRITICAL_FLAG = "_dq_critical"
+VIOLATIONS_TYPE = "array<struct<rule_id:string,severity:string,message:string>>"
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,12 @@ def with_violations(records: DataFrame, compiled: CompiledRules) -> DataFrame:
         )
         for i, check in enumerate(compiled.checks)
     ]
-    violations = F.array_compact(F.array(*entries)) if entries else F.array()
+    # array_compact is a higher-order function, evaluated interpreted row by row: only rows
+    # that broke a rule (a few in a hundred) build the array.
+    violations = F.array().cast(VIOLATIONS_TYPE)
+    if entries:
+        broke_any = _any(compiled, set(Severity))
+        violations = F.when(broke_any, F.array_compact(F.array(*entries))).otherwise(violations)
     return flagged.select(
         "*",
         violations.alias(VIOLATIONS),

@@ -58,6 +58,9 @@ def _scheme_number_regex() -> str:
 
 
 SCHEME_NUMBER_PATTERN = _scheme_number_regex()
+# The fewest digits a PAN found here has (ungrouped 13-19; grouped 4-4-4-1 and longer):
+# a text shorter than this many bytes cannot hold one.
+MIN_PAN_DIGITS = 13
 
 # Not inside a grouped IBAN: "GB29 NWBK 6016 ..." has its country and check digits, then
 # groups of four, before the digits. Costly, so only tried where a candidate starts.
@@ -66,7 +69,7 @@ _ALONE_BEFORE = r"(?<![0-9A-Za-z])"
 # An isolated run of 13-19 digits that is a scheme's number.
 _UNGROUPED = (
     _ALONE_BEFORE
-    + r"(?=[0-9]{13,19}(?![0-9A-Za-z]))"
+    + rf"(?=[0-9]{{{MIN_PAN_DIGITS},19}}(?![0-9A-Za-z]))"
     + _IBAN_BEFORE
     + SCHEME_NUMBER_PATTERN
     + r"(?![0-9])"
