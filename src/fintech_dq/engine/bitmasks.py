@@ -31,6 +31,14 @@ def pack(prefix: str, flags: list[Column]) -> list[Column]:
     return masks
 
 
+def bits_by_mask(indexes: list[int]) -> list[int]:
+    """For the flags at `indexes`, each mask's value with exactly their bits set."""
+    masks = [0] * (-(-(max(indexes, default=-1) + 1) // _BITS))
+    for index in indexes:
+        masks[index // _BITS] |= 1 << (index % _BITS)
+    return masks
+
+
 def bit(prefix: str, index: int) -> Column:
     """Flag `index` (0 or 1, a long) from the masks `pack` made."""
     mask = F.col(f"{prefix}{index // _BITS}")

@@ -17,14 +17,19 @@ from pyspark.sql import functions as F
 from fintech_dq.checks.base import SOURCE_FILE, TYPED_PREFIX
 from fintech_dq.contract import DatasetRules
 from fintech_dq.engine.bitmasks import bit
-from fintech_dq.engine.evaluate import CRITICAL_FLAG, QUARANTINE_FLAG, CompiledRules
+from fintech_dq.engine.evaluate import (
+    CRITICAL_FLAG,
+    FAILED_MASK,
+    QUARANTINE_FLAG,
+    CompiledRules,
+)
 from fintech_dq.expressions.decimal_text import parse_decimal
 
 # Manifest totals cover every record whose amount is a decimal at all, even one the
 # contract's type refuses (too many places): parse wide so those still add up.
 _WIDE_PRECISION, _WIDE_SCALE = 38, 12
-# The checked rows' bit masks (engine.bitmasks): rule i failed, contract column i was null.
-FAILED_MASK = "_dq_failed_"
+# The checked rows' bit masks (engine.bitmasks): contract column i was null; rule i failed
+# (evaluate.FAILED_MASK).
 NULL_MASK = "_dq_null_"
 
 

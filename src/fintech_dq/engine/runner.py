@@ -49,7 +49,7 @@ from fintech_dq.engine.evaluate import (
     with_violations,
 )
 from fintech_dq.engine.history import load_history
-from fintech_dq.engine.metrics import FAILED_MASK, NULL_MASK, compute_figures
+from fintech_dq.engine.metrics import NULL_MASK, compute_figures
 from fintech_dq.engine.outputs import (
     count_written,
     processed_rows,
@@ -300,9 +300,10 @@ def _kept_for_outputs(
     """Only what the figures and the outputs read, before the checked rows are kept.
 
     A quarantined row keeps its safe columns (as sent, card numbers masked), a clean row its
-    typed ones; rule flags and null columns become bit masks (engine.bitmasks); the amount
-    and currency stay as sent for the manifest totals. A blocked batch, whose clean rows
-    are quarantined too, reads `checked` itself (see _validate_read_batch).
+    typed ones; the rule failure masks pass through and the null columns become a mask too
+    (engine.bitmasks); the amount and currency stay as sent for the manifest totals. A
+    blocked batch, whose clean rows are quarantined too, reads `checked` itself (see
+    _validate_read_batch).
     """
     quarantined = F.col(QUARANTINE_FLAG)
     return checked.select(
@@ -321,7 +322,7 @@ def _kept_for_outputs(
         F.when(quarantined, F.col(VIOLATIONS)).alias(VIOLATIONS),
         QUARANTINE_FLAG,
         CRITICAL_FLAG,
-        *bitmasks.pack(FAILED_MASK, [F.col(compiled.flag(i)) for i in range(len(compiled.checks))]),
+        *compiled.mask_names,
         *bitmasks.pack(NULL_MASK, [F.col(c.name).isNull() for c in rules.columns]),
     )
 
