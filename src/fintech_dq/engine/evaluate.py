@@ -3,8 +3,8 @@
 
 Every rule's failure is computed once, as a bit of a long column (engine.bitmasks); the
 outcome and every per-rule metric read those bits, so one scan does it all. Only rows with
-a bit set (a few in a hundred) evaluate their rules again to build the violations array
-with its messages.
+a bit set (a few in a hundred) build the violations array, with the messages of the rules
+they broke.
 """
 
 from __future__ import annotations
@@ -62,23 +62,26 @@ def with_violations(records: DataFrame, compiled: CompiledRules) -> DataFrame:
     masked = records.select(
         "*", *bitmasks.pack(FAILED_MASK, [check.failed for check in compiled.checks])
     )
+    empty = F.array().cast(VIOLATIONS_TYPE)
     entries = [
         F.when(
-            check.failed,
-            F.struct(
-                F.lit(check.rule.id).alias("rule_id"),
-                F.lit(check.rule.severity.value).alias("severity"),
-                check.message.alias("message"),
+            bitmasks.bit(FAILED_MASK, i) == 1,  # the rule is not evaluated again
+            F.array(
+                F.struct(
+                    F.lit(check.rule.id).alias("rule_id"),
+                    F.lit(check.rule.severity.value).alias("severity"),
+                    check.message.alias("message"),
+                )
             ),
-        )
-        for check in compiled.checks
+        ).otherwise(empty)
+        for i, check in enumerate(compiled.checks)
     ]
-    # array_compact is a higher-order function, evaluated interpreted row by row: only rows
-    # that broke a rule build the array.
-    violations = F.array().cast(VIOLATIONS_TYPE)
+    # concat of one-element or empty arrays, not array_compact: that is a higher-order
+    # function, whose argument (every rule and message here) Spark evaluates interpreted.
+    # Only rows that broke a rule build the array.
+    violations = empty
     if entries:
-        broke_any = _any(compiled, set(Severity))
-        violations = F.when(broke_any, F.array_compact(F.array(*entries))).otherwise(violations)
+        violations = F.when(_any(compiled, set(Severity)), F.concat(*entries)).otherwise(empty)
     return masked.select(
         "*",
         violations.alias(VIOLATIONS),
