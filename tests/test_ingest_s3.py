@@ -27,7 +27,12 @@ from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
 from fintech_dq.infra import aws
 from fintech_dq.ingest import discover_inputs, read_batch
 from fintech_dq.sample import generate_day
-from fintech_dq.spark_session import s3a_jars, spark_submit_options, use_s3_endpoint
+from fintech_dq.spark_session import (
+    require_filesystem,
+    s3a_jars,
+    spark_submit_options,
+    use_s3_endpoint,
+)
 from test_ingest import COLUMNS, _truncated, _write_day
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -251,3 +256,18 @@ def test_the_glue_script_reads_s3_inputs_under_spark_submit(
     assert summary["results_uri"].startswith(f"{out}/results/")
     _assert_same_outcome(document, generated_day)
     assert storage.list_files(temp_dir) == []
+
+
+def test_a_scheme_spark_cannot_read_is_refused_before_any_read(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Without a Hadoop FileSystem for the scheme (s3:// locally without the S3A jars), the
+    run stops at once with the fix, not later inside Spark with "No FileSystem for scheme"."""
+    require_filesystem(spark, "file:///tmp")  # a scheme this session reads: no error
+    day = tmp_path / "day.csv"
+    day.write_text(",".join(c.name for c in COLUMNS) + "\n")
+    with pytest.raises(ValueError) as refused:
+        read_batch(spark, [str(day)], COLUMNS, staging_root="nosuchfs://bucket/staging/")
+    message = str(refused.value)
+    assert "no Hadoop FileSystem for scheme 'nosuchfs'" in message
+    assert "nosuchfs://bucket/staging/" in message and "scripts/setup" in message

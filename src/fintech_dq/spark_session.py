@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -97,6 +97,27 @@ def use_s3_endpoint(spark: SparkSession, endpoint: str) -> None:
     hadoop = spark.sparkContext._jsc.hadoopConfiguration()
     for key, value in settings.items():
         hadoop.set(key, value)
+
+
+def require_filesystem(spark: SparkSession, uri: str) -> None:
+    """Fail now, naming the fix, when this Spark session has no Hadoop FileSystem for `uri`'s
+    scheme: otherwise a local run on s3:// passes every driver-side check and Spark fails
+    only when the read runs ("No FileSystem for scheme"). On AWS Glue, EMRFS serves s3://."""
+    from py4j.protocol import Py4JJavaError
+
+    scheme = uri.split("://", 1)[0]
+    context = spark.sparkContext
+    hadoop = context._jsc.hadoopConfiguration()
+    jvm: Any = context._jvm
+    try:
+        jvm.org.apache.hadoop.fs.FileSystem.getFileSystemClass(scheme, hadoop)
+    except Py4JJavaError:
+        raise ValueError(
+            f"Spark in this process cannot read {uri}: no Hadoop FileSystem for scheme "
+            f"'{scheme}'. Locally, scripts/setup installs the S3A connector's jars into "
+            f"{S3A_JARS_DIR}; a Spark session started after that reads s3:// when "
+            "FDQ_S3A_ENDPOINT or AWS_ENDPOINT_URL names the endpoint."
+        ) from None
 
 
 def _s3a_credentials() -> dict[str, str]:

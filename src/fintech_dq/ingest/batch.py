@@ -40,6 +40,7 @@ from fintech_dq.ingest.model import (
 from fintech_dq.ingest.parquet_records import parquet_records, parquet_schema, type_findings
 from fintech_dq.ingest.source import Inputs
 from fintech_dq.ingest.text_lines import LineSource, read_lines
+from fintech_dq.spark_session import require_filesystem
 
 SPLIT_BYTES = 128 << 20  # the most a Spark task reads of a plain text file (as Spark's default)
 MIN_SPLIT_BYTES = 8 << 20
@@ -58,6 +59,9 @@ def read_batch(
     temp directory); they are deleted by RawBatch.close()."""
     inputs = Inputs()
     files = discover_inputs(paths, inputs)
+    remote = [uri for uri in [*files, staging_root or ""] if "://" in uri]
+    if remote:
+        require_filesystem(spark, remote[0])
     kinds = [file_kind(path) for path in files]
     staging = Staging(staging_root)
     split = _split_bytes(inputs, files, kinds, spark.sparkContext.defaultParallelism)
