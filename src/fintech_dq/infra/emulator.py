@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from fintech_dq.local_processes import runs_command, terminate
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
@@ -137,7 +138,7 @@ def start(
             (state_dir / PID_FILE).write_text(f"{record.pid}\n", encoding="utf-8")
             return record, True
         time.sleep(0.2)
-    _terminate(process.pid, grace=5.0)
+    terminate(process.pid, grace=5.0)
     raise EmulatorError(f"the emulator did not answer within {timeout:.0f} s; see {log_path}")
 
 
@@ -147,7 +148,7 @@ def stop(state_dir: Path = DEFAULT_STATE_DIR, grace: float = 10.0) -> EmulatorRe
     if record is None:
         return None
     if _is_moto_process(record.pid):
-        _terminate(record.pid, grace)
+        terminate(record.pid, grace)
     (state_dir / STATE_FILE).unlink(missing_ok=True)
     (state_dir / PID_FILE).unlink(missing_ok=True)
     return record
@@ -183,57 +184,4 @@ def _port_is_free(host: str, port: int) -> bool:
 
 
 def _is_moto_process(pid: int) -> bool:
-    """True when `pid` is alive and is a moto server (a recycled pid must not be killed)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists():
-        try:
-            return b"moto.server" in cmdline.read_bytes()
-        except OSError:
-            return False
-    return True  # no /proc (macOS): trust the record
-
-
-def _terminate(pid: int, grace: float) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return
-        time.sleep(0.1)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
-    while _alive(pid):
-        time.sleep(0.05)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)  # reap it when it is our child
-        if waited == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/status")
-    if status.exists():
-        try:
-            for line in status.read_text().splitlines():
-                if line.startswith("State:") and "Z" in line.split()[1]:
-                    return False  # a zombie of another parent: it has exited
-        except OSError:
-            return False
-    return True
+    return runs_command(pid, b"moto.server")

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fintech_dq.local_processes import runs_command, terminate
+
 HOST = "127.0.0.1"
 DEFAULT_PORT = 2525
 RECORD_FILE = "mail.json"
@@ -119,12 +121,7 @@ def stop(state_dir: Path) -> InboxRecord | None:
     if record is None:
         return None
     if _is_inbox_process(record.pid):
-        os.kill(record.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while _alive(record.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if _alive(record.pid):
-            os.kill(record.pid, signal.SIGKILL)
+        terminate(record.pid, grace=10)
     (state_dir / RECORD_FILE).unlink(missing_ok=True)
     return record
 
@@ -204,37 +201,8 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)
-        if waited == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    status = Path(f"/proc/{pid}/status")
-    try:
-        if status.exists() and "Z" in status.read_text().split("State:")[1].split()[0]:
-            return False
-    except (OSError, IndexError):
-        pass
-    return True
-
-
 def _is_inbox_process(pid: int) -> bool:
-    """A recycled pid must not be signalled: check it is our inbox."""
-    if not _alive(pid):
-        return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists():
-        try:
-            return b"fintech_dq.notify.inbox" in cmdline.read_bytes()
-        except OSError:
-            return False
-    return True
+    return runs_command(pid, b"fintech_dq.notify.inbox")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fintech_dq.infra import aws
+from fintech_dq.local_processes import runs_command
 from fintech_dq.orchestration.runtime import (
     AWS_CONN_ID,
     LANDING_QUEUE_VARIABLE,
@@ -236,12 +237,7 @@ def admin_password(home: Path) -> str | None:
 
 
 def _is_our_standalone(pid: int) -> bool:
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    text = b" ".join(command)
-    return b"airflow" in text and b"standalone" in text
+    return runs_command(pid, b"airflow", b"standalone")
 
 
 def _group_alive(pgid: int) -> bool:
