@@ -13,8 +13,12 @@ from pyspark.sql import functions as F
 _BITS = 63  # the sign bit is left alone
 
 
+def _mask_count(flags: int) -> int:
+    return -(-flags // _BITS)  # rounded up
+
+
 def mask_names(prefix: str, count: int) -> list[str]:
-    return [f"{prefix}{n}" for n in range(-(-count // _BITS))]
+    return [f"{prefix}{n}" for n in range(_mask_count(count))]
 
 
 def pack(prefix: str, flags: list[Column]) -> list[Column]:
@@ -31,9 +35,10 @@ def pack(prefix: str, flags: list[Column]) -> list[Column]:
     return masks
 
 
-def bits_by_mask(indexes: list[int]) -> list[int]:
-    """For the flags at `indexes`, each mask's value with exactly their bits set."""
-    masks = [0] * (-(-(max(indexes, default=-1) + 1) // _BITS))
+def bits_by_mask(indexes: list[int], count: int) -> list[int]:
+    """For the flags at `indexes` of `count` flags, each mask's value with exactly their bits
+    set (one value per name of `mask_names(prefix, count)`)."""
+    masks = [0] * _mask_count(count)
     for index in indexes:
         masks[index // _BITS] |= 1 << (index % _BITS)
     return masks

@@ -94,7 +94,8 @@ def _any(compiled: CompiledRules, severities: set[Severity]) -> Column:
     """True where the row broke a rule of one of these severities (reads the masks)."""
     chosen = [i for i, check in enumerate(compiled.checks) if check.rule.severity in severities]
     result = F.lit(False)
-    for name, bits in zip(compiled.mask_names, bitmasks.bits_by_mask(chosen), strict=False):
+    masks = bitmasks.bits_by_mask(chosen, len(compiled.checks))
+    for name, bits in zip(compiled.mask_names, masks, strict=True):
         if bits:
             result = result | (F.col(name).bitwiseAND(F.lit(bits)) != 0)
     return result
