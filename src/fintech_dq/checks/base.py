@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from fintech_dq.contract import DatasetRules, RuleSpec
+from fintech_dq.contract import ColumnSpec, DatasetRules, RuleSpec
 
 if TYPE_CHECKING:
     from pyspark.sql import Column
@@ -20,10 +20,29 @@ HISTORY_SEEN_DATE = "_seen_business_date"
 SOURCE_FILE = "_source_file"
 SOURCE_LINE = "_source_line"
 # Set by engine.pan_guard: the PANs found in the row's text, whether any, and each
-# column's value with them masked (what messages and outputs may show).
+# column's value with them masked, null in a row without a PAN (safe_value: what messages
+# and outputs may show). The rows kept for the outputs hold the whole safe value.
 PANS = "_pans"
 PAN_FOUND = "_pan_found"
+MASKED_PREFIX = "_masked_"
 SAFE_PREFIX = "_safe_"
+
+
+def typed_name(column: ColumnSpec) -> str:
+    """The column holding `column`'s typed value (engine.typed_columns): a string column is
+    its own typed value."""
+    return column.name if column.kind == "string" else TYPED_PREFIX + column.name
+
+
+def safe_value(name: str) -> Column:
+    """The column as sent with card numbers masked (after engine.pan_guard).
+
+    Held as a masked copy only in rows where a PAN was found: a copy of every column in
+    every row would be carried, and copied, through each later projection.
+    """
+    from pyspark.sql import functions as F
+
+    return F.coalesce(F.col(MASKED_PREFIX + name), F.col(name))
 
 
 def reference_found_column(reference: str) -> str:
@@ -56,7 +75,7 @@ class CheckContext:
         """The typed value of a contract column (decimal, timestamp or string)."""
         from pyspark.sql import functions as F
 
-        return F.col(TYPED_PREFIX + name)
+        return F.col(typed_name(self.rules.column(name)))
 
     def raw(self, name: str) -> Column:
         """The column as the sender wrote it (text), for messages and quarantine."""
@@ -68,7 +87,7 @@ class CheckContext:
         """The value as sent, card numbers masked, quoted and cut to 40 characters."""
         from pyspark.sql import functions as F
 
-        safe = F.col(SAFE_PREFIX + name)
+        safe = safe_value(name)
         cut = F.when(F.length(safe) > 40, F.concat(safe.substr(1, 37), F.lit("..."))).otherwise(
             safe
         )

@@ -3,8 +3,8 @@
 The scan (expressions.card_numbers) is a large expression; applying it to each column in
 each message would copy it dozens of times into the plan (megabytes of task binary, minutes
 of planning). Instead the columns (as sent: all text) are joined and scanned once; each
-column's safe form replaces, in rows where the scan found something, the PANs found by
-that one scan.
+column's masked copy (checks.base.safe_value), only in rows where the scan found
+something, replaces the PANs found by that one scan.
 A PAN cannot run across two columns: the join uses a character no PAN layout contains.
 Only values of at least MIN_PAN_DIGITS bytes are joined: a shorter one cannot hold a PAN,
 and most columns (codes, amounts, short ids) are shorter, so the regexes read about half as
@@ -16,7 +16,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from fintech_dq.checks.base import PAN_FOUND, PANS, SAFE_PREFIX
+from fintech_dq.checks.base import MASKED_PREFIX, PAN_FOUND, PANS
 from fintech_dq.contract import DatasetRules
 from fintech_dq.expressions.card_numbers import (
     MIN_PAN_DIGITS,
@@ -51,9 +51,7 @@ def with_pan_scan(records: DataFrame, rules: DatasetRules) -> DataFrame:
     return scanned.select(
         "*",
         *[
-            F.when(F.col(PAN_FOUND), _replace_found(c.name))
-            .otherwise(F.col(c.name))
-            .alias(SAFE_PREFIX + c.name)
+            F.when(F.col(PAN_FOUND), _replace_found(c.name)).alias(MASKED_PREFIX + c.name)
             for c in rules.columns
         ],
     )

@@ -30,6 +30,8 @@ from fintech_dq.checks.base import (
     SOURCE_LINE,
     TYPED_PREFIX,
     CheckContext,
+    safe_value,
+    typed_name,
 )
 from fintech_dq.checks.references import reference_needs
 from fintech_dq.contract import DatasetRules, RuleSpec, Severity
@@ -167,7 +169,7 @@ def _validate_read_batch(
         aliases = request.location_aliases
         processed = with_aliases(processed_rows(kept, rules, run_id), aliases)
         # A blocked batch quarantines every row, so it needs every row's safe columns.
-        held = checked if blocked_by else kept
+        held = _kept_for_outputs(checked, rules, compiled, every_row=True) if blocked_by else kept
         quarantine = with_aliases(quarantine_rows(held, rules, run_id, blocked_by), aliases)
         rejected = with_aliases(rejected_rows(batch.rejected, run_id), aliases)
         phases.mark("batch_rules")
@@ -295,24 +297,24 @@ def check_records(
 
 
 def _kept_for_outputs(
-    checked: DataFrame, rules: DatasetRules, compiled: CompiledRules
+    checked: DataFrame, rules: DatasetRules, compiled: CompiledRules, every_row: bool = False
 ) -> DataFrame:
     """Only what the figures and the outputs read, before the checked rows are kept.
 
     A quarantined row keeps its safe columns (as sent, card numbers masked), a clean row its
     typed ones; the rule failure masks pass through and the null columns become a mask too
-    (engine.bitmasks); the amount and currency stay as sent for the manifest totals. A
-    blocked batch, whose clean rows are quarantined too, reads `checked` itself (see
-    _validate_read_batch).
+    (engine.bitmasks); the amount and currency stay as sent for the manifest totals.
+    every_row: safe columns for the clean rows too (a blocked batch quarantines them).
     """
     quarantined = F.col(QUARANTINE_FLAG)
+    shown = F.lit(True) if every_row else quarantined
     return checked.select(
         *[
-            F.when(quarantined, F.col(SAFE_PREFIX + c.name)).alias(SAFE_PREFIX + c.name)
+            F.when(shown, safe_value(c.name)).alias(SAFE_PREFIX + c.name)
             for c in rules.columns
         ],
         *[
-            F.when(~quarantined, F.col(TYPED_PREFIX + c.name)).alias(TYPED_PREFIX + c.name)
+            F.when(~quarantined, F.col(typed_name(c))).alias(TYPED_PREFIX + c.name)
             for c in rules.columns
         ],
         AMOUNT_COLUMN,

@@ -1,4 +1,6 @@
-"""Typed views of the raw text columns: `_t_<column>` next to each column as sent."""
+"""Typed views of the raw text columns: `_t_<column>` next to each decimal or timestamp
+column as sent. A string column is its own typed value: no copy is added (every projection
+after this one would carry the copy along: wide rows cost time to copy)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType
 
-from fintech_dq.checks.base import TYPED_PREFIX
+from fintech_dq.checks.base import typed_name
 from fintech_dq.contract import ColumnSpec, DatasetRules
 from fintech_dq.expressions.decimal_text import parse_decimal
 from fintech_dq.expressions.timestamp_text import parse_timestamp
@@ -28,5 +30,10 @@ def typed_value(column: ColumnSpec) -> Column:
 
 def with_typed_columns(records: DataFrame, rules: DatasetRules) -> DataFrame:
     return records.select(
-        "*", *[typed_value(c).alias(TYPED_PREFIX + c.name) for c in rules.columns]
+        "*",
+        *[
+            typed_value(c).alias(typed_name(c))
+            for c in rules.columns
+            if typed_name(c) != c.name
+        ],
     )

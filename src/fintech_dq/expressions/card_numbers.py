@@ -17,7 +17,9 @@ a token ("AB12 CARD 4111 ...") is missed.
 
 Measured (1M rows, local[2], JVM CPU time beyond reading the column): about 0.8 µs per
 text without a candidate, 1.2 µs per text holding a 14-digit non-card number; before the
-scheme regex and the outer tests it was 3-4 µs.
+scheme regex and the outer tests it was 3-4 µs. A cheap gate regex now stands before the
+others (_CANDIDATE_GATE): on the benchmark's data a quarter of the rows' texts reached the
+costly regexes (IBAN digits), none do now.
 """
 
 from __future__ import annotations
@@ -74,6 +76,11 @@ _UNGROUPED = (
     + SCHEME_NUMBER_PATTERN
     + r"(?![0-9])"
 )
+# Where every PAN found starts: not after a letter or digit, then 13 digits in a row
+# (ungrouped) or a group of four, a separator and four more digits (every grouped layout;
+# its groups start at a run's start or after a separator). One cheap regex, so the costly
+# ones run only where it matches; an IBAN's digits follow its letters and never match.
+_CANDIDATE_GATE = _ALONE_BEFORE + r"[0-9]{4}(?:[0-9]{9}|[ -][0-9]{4})"
 # Where a grouped layout could start; only such texts have their digit runs split.
 _GROUPED_GATE = r"[0-9]{4}[ -](?:[0-9]{4}[ -][0-9]{4}[ -][0-9]|[0-9]{6}[ -][0-9]{4})"
 # A maximal run of digit groups joined by single separators, starting at a group that
@@ -162,8 +169,9 @@ def unmasked_card_numbers(text: Column) -> Column:
         lambda pan: pan["digits"].rlike(_WHOLE_SCHEME_NUMBER) & luhn_valid(pan["digits"]),
     )
     # The tests outside the higher-order functions: texts without a candidate (most)
-    # never enter their interpreted evaluation.
-    return F.when(ungrouped | grouped, found).when(text.isNotNull(), empty)
+    # never enter their interpreted evaluation, nor the regexes with look-arounds.
+    has_candidate = text.rlike(_CANDIDATE_GATE) & (ungrouped | grouped)
+    return F.when(has_candidate, found).when(text.isNotNull(), empty)
 
 
 def contains_unmasked_card_number(text: Column) -> Column:
