@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bench_inputs import existing_business_date
-from pyspark import StorageLevel
 
+from fintech_dq import kept_rows
 from fintech_dq.contract import load_rules
 from fintech_dq.engine import runner
 from fintech_dq.engine.metrics import compute_figures
@@ -80,15 +80,14 @@ def _timed_run(
             spark, rules, batch.records, business_date, now, references, None
         ),
     )
-    kept = runner._kept_for_outputs(checked, rules, compiled)
-    kept = kept.persist(StorageLevel.MEMORY_AND_DISK)
+    kept = kept_rows.keep(runner._kept_for_outputs(checked, rules, compiled), batch.keeps_rows)
     timer.step("every rule, kept rows cached", kept.count)
     timer.step("figures", lambda: compute_figures(kept, rules, compiled))
     processed = processed_rows(kept, rules, "steps").write.mode("overwrite")
     timer.step("write processed", lambda: processed.parquet(str(out / "processed")))
     quarantine = quarantine_rows(kept, rules, "steps", []).write.mode("overwrite")
     timer.step("write quarantine", lambda: quarantine.parquet(str(out / "quarantine")))
-    kept.unpersist()
+    kept_rows.release(kept)
     batch.close()
 
 

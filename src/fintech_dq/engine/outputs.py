@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from fintech_dq import storage
-from fintech_dq.checks.base import SAFE_PREFIX, SOURCE_FILE, SOURCE_LINE, TYPED_PREFIX
+from fintech_dq.checks.base import SAFE_PREFIX, SOURCE_FILE, SOURCE_LINE, typed_name
 from fintech_dq.contract import DatasetRules
 from fintech_dq.engine.evaluate import QUARANTINE_FLAG, VIOLATIONS
 from fintech_dq.expressions.card_numbers import contains_unmasked_card_number, mask_card_numbers
@@ -25,9 +25,14 @@ def partition_uri(root: str, business_date: date) -> str:
     return storage.join(root, f"business_date={business_date.isoformat()}")
 
 
-def processed_rows(checked: DataFrame, rules: DatasetRules, run_id: str) -> DataFrame:
-    return checked.where(~F.col(QUARANTINE_FLAG)).select(
-        *[F.col(TYPED_PREFIX + c.name).alias(c.name) for c in rules.columns],
+def processed_rows(kept: DataFrame, rules: DatasetRules, run_id: str) -> DataFrame:
+    """The clean rows, typed. A string column is its own typed value, and the rows kept for
+    the outputs (runner._kept_for_outputs) hold it once, as its safe value."""
+    return kept.where(~F.col(QUARANTINE_FLAG)).select(
+        *[
+            F.col(SAFE_PREFIX + c.name if typed_name(c) == c.name else typed_name(c)).alias(c.name)
+            for c in rules.columns
+        ],
         F.col(SOURCE_FILE).alias("source_file"),
         F.col(SOURCE_LINE).alias("source_line"),
         F.lit(run_id).alias("dq_run_id"),

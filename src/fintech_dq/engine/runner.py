@@ -18,17 +18,15 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from fintech_dq import __version__, storage
+from fintech_dq import __version__, kept_rows, storage
 from fintech_dq.checks.base import (
     HISTORY_SEEN_DATE,
     SAFE_PREFIX,
     SOURCE_FILE,
     SOURCE_LINE,
-    TYPED_PREFIX,
     CheckContext,
     safe_value,
     typed_name,
@@ -132,7 +130,7 @@ def _validate_read_batch(
         request.references,
         request.outputs.processed,
     )
-    kept = _kept_for_outputs(checked, rules, compiled).persist(StorageLevel.MEMORY_AND_DISK)
+    kept = kept_rows.keep(_kept_for_outputs(checked, rules, compiled), batch.keeps_rows)
     try:
         figures = compute_figures(kept, rules, compiled, AMOUNT_COLUMN, CURRENCY_COLUMN)
         phases.mark("check_and_aggregate")
@@ -184,7 +182,7 @@ def _validate_read_batch(
             rejected, request.outputs.rejected, request.business_date
         )
     finally:
-        kept.unpersist()
+        kept_rows.release(kept)
 
     phases.mark("write")
     written = {
@@ -301,22 +299,24 @@ def _kept_for_outputs(
 ) -> DataFrame:
     """Only what the figures and the outputs read, before the checked rows are kept.
 
-    A quarantined row keeps its safe columns (as sent, card numbers masked), a clean row its
-    typed ones; the rule failure masks pass through and the null columns become a mask too
+    Each column's safe value (as sent, card numbers masked): for a string column in every
+    row, since a clean row's string is its typed value too (outputs.processed_rows reads
+    it); for a decimal or timestamp column in quarantined rows, next to its typed value in
+    clean rows. The rule failure masks pass through and the null columns become a mask too
     (engine.bitmasks); the amount and currency stay as sent for the manifest totals.
-    every_row: safe columns for the clean rows too (a blocked batch quarantines them).
+    every_row: safe values in the clean rows too (a blocked batch quarantines them).
     """
     quarantined = F.col(QUARANTINE_FLAG)
     shown = F.lit(True) if every_row else quarantined
+    typed = [c for c in rules.columns if typed_name(c) != c.name]
     return checked.select(
         *[
-            F.when(shown, safe_value(c.name)).alias(SAFE_PREFIX + c.name)
+            (safe_value(c.name) if c not in typed else F.when(shown, safe_value(c.name))).alias(
+                SAFE_PREFIX + c.name
+            )
             for c in rules.columns
         ],
-        *[
-            F.when(~quarantined, F.col(typed_name(c))).alias(TYPED_PREFIX + c.name)
-            for c in rules.columns
-        ],
+        *[F.when(~quarantined, F.col(typed_name(c))).alias(typed_name(c)) for c in typed],
         AMOUNT_COLUMN,
         CURRENCY_COLUMN,
         SOURCE_FILE,

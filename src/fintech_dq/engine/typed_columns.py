@@ -31,9 +31,5 @@ def typed_value(column: ColumnSpec) -> Column:
 def with_typed_columns(records: DataFrame, rules: DatasetRules) -> DataFrame:
     return records.select(
         "*",
-        *[
-            typed_value(c).alias(typed_name(c))
-            for c in rules.columns
-            if typed_name(c) != c.name
-        ],
+        *[typed_value(c).alias(typed_name(c)) for c in rules.columns if typed_name(c) != c.name],
     )

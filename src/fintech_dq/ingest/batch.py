@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from functools import partial, reduce
 from typing import Any
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
+from fintech_dq import kept_rows
 from fintech_dq.contract import ColumnSpec
 from fintech_dq.ingest.csv_records import CsvHeader, csv_annotator, csv_lines, read_header
 from fintech_dq.ingest.discover import FileKind, discover_inputs, file_kind
@@ -70,7 +70,13 @@ def read_batch(
             inspect = partial(_inspect, split_bytes=split, staging=staging, inputs=inputs)
             inspections = list(pool.map(inspect, files, kinds))
         plan = _BatchPlan(spark, tuple(columns), split, staging, inputs)
-        return _read_planned(spark, plan, files, kinds, inspections, columns)
+        text_bytes = sum(
+            i.content_bytes
+            * (kept_rows.PARQUET_TEXT_BYTES_PER_BYTE if k.format == "parquet" else 1)
+            for k, i in zip(kinds, inspections, strict=True)
+        )
+        as_rows = kept_rows.fits_as_rows(spark, text_bytes)
+        return _read_planned(spark, plan, files, kinds, inspections, columns, as_rows)
     except BaseException:
         staging.remove()
         raise
@@ -83,6 +89,7 @@ def _read_planned(
     kinds: list[FileKind],
     inspections: list[Inspection],
     columns: Sequence[ColumnSpec],
+    as_rows: bool,
 ) -> RawBatch:
     for path, kind, inspection in zip(files, kinds, inspections, strict=True):
         plan.add(path, kind, inspection)
@@ -90,7 +97,8 @@ def _read_planned(
     names = tuple(c.name for c in columns)
     lines = _union(plan.read()) or spark.createDataFrame([], lines_schema(names))
     return RawBatch(
-        lines=lines.persist(StorageLevel.MEMORY_AND_DISK),
+        lines=kept_rows.keep(lines, as_rows),
+        keeps_rows=as_rows,
         column_names=names,
         files=plan.inputs,
         findings=plan.findings,

@@ -49,6 +49,7 @@ class Damage:
 class Inspection:
     sha256: str
     size_bytes: int
+    content_bytes: int  # decompressed
     read_path: str  # the file itself, or a staged plain copy Spark can read
     staged: bool
     prefix: bytes  # start of the content, decompressed
@@ -277,6 +278,7 @@ def inspect_file(
     return Inspection(
         sha256=digest.hexdigest(),
         size_bytes=size,
+        content_bytes=stats.length,
         read_path=staging.publish(staged_path) if staged_path else path,
         staged=staged_path is not None,
         prefix=bytes(stats.prefix),

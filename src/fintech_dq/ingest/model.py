@@ -10,6 +10,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
+from fintech_dq import kept_rows
+
 SOURCE_FILE = "_source_file"
 SOURCE_LINE = "_source_line"
 # Columns of ingest's one frame of lines (RawBatch.lines) beside the records' columns: set
@@ -83,16 +85,18 @@ class RawBatch:
     """A business day's files as raw text records plus everything that could not be parsed.
 
     `lines` holds every data line once (schema `lines_schema`): a record, or a rejected line
-    with its reason. It is persisted: the engine reads it several times (the ids, every row
-    rule, the rejected rows) and each read would otherwise parse every file again; one
-    frame for both outcomes means one parse. `close()` releases it and the staged copies of
-    damaged or Parquet gzip files, which Spark reads lazily and so must outlive read_batch.
+    with its reason. It is kept (fintech_dq.kept_rows): the engine reads it several times
+    (the ids, every row rule, the rejected rows) and each read would otherwise parse every
+    file again; one frame for both outcomes means one parse. `close()` releases it and the
+    staged copies of damaged or Parquet gzip files, which Spark reads lazily and so must
+    outlive read_batch.
     """
 
     lines: DataFrame
     column_names: tuple[str, ...]
     files: list[InputFile]
     findings: list[FileFinding]
+    keeps_rows: bool = False  # lines kept as rows (fintech_dq.kept_rows); the checked rows too
     release_staging: Callable[[], None] | None = field(default=None, repr=False)
 
     @property
@@ -115,7 +119,7 @@ class RawBatch:
         )
 
     def close(self) -> None:
-        self.lines.unpersist()
+        kept_rows.release(self.lines)
         if self.release_staging is not None:
             self.release_staging()  # local temp directory or S3 staging prefix
             self.release_staging = None

@@ -1,0 +1,61 @@
+"""Frames the engine reads several times, kept between Spark passes: as rows when they fit
+in memory, else in Spark's columnar cache.
+
+The engine reads its parsed lines and its checked rows several times each. `persist()`
+encodes every row into column batches when it is kept and decodes them on every read; for
+these wide rows of short strings that costs more than parsing CSV (measured, 200,000 CSV
+lines: parse 0.56 s, parse and persist 1.16 s, parse and keep as rows 0.68 s; reading the
+records back 0.38 s from the cache, 0.14 s from kept rows). Rows (a local checkpoint:
+copies of the rows in Spark's block manager) take about five times the memory, though
+(1M rows: lines 567 MB as rows, 101 MB as column batches), and rows that do not fit are
+serialised to disk, which is slower than the cache (10M rows on 8 GB: 348 s against 272 s).
+So rows only where both frames of a run fit in half the storage memory.
+
+Kept rows have no lineage: a partition lost with its executor fails the job instead of
+being recomputed (on Glue the job's retry runs it again), and a kept frame must not be
+released while anything still reads it: `release` only at the end of a run.
+"""
+
+from __future__ import annotations
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+
+# Memory of rows per byte of delivered text (CSV or JSON Lines, decompressed), measured on
+# the benchmark's day: 317 MB of text (Parquet counted as text) became 567 MB of lines.
+ROW_BYTES_PER_TEXT_BYTE = 2
+PARQUET_TEXT_BYTES_PER_BYTE = 4  # the same day: 10.8 MB of Parquet held 36 MB of CSV text
+FRAMES_PER_RUN = 2  # the lines, then the checked rows, of about the same size
+_MEMORY_SHARE = 0.5
+
+
+def fits_as_rows(spark: SparkSession, text_bytes: int) -> bool:
+    """Whether a run over this much delivered text can keep its frames as rows."""
+    needed = text_bytes * ROW_BYTES_PER_TEXT_BYTE * FRAMES_PER_RUN
+    return needed <= _storage_memory(spark) * _MEMORY_SHARE
+
+
+def keep(frame: DataFrame, as_rows: bool) -> DataFrame:
+    """`frame`'s rows, computed by the first action that reads them and kept until release."""
+    if as_rows:
+        return frame.localCheckpoint(eager=False)
+    return frame.persist(StorageLevel.MEMORY_AND_DISK)
+
+
+def release(kept: DataFrame) -> None:
+    """Frees what `keep` holds: the blocks of kept rows, or the cached frame."""
+    plan = kept._jdf.queryExecution().logical()
+    if plan.getClass().getSimpleName() == "LogicalRDD":
+        plan.rdd().unpersist(True)  # blocking: done before the run (or the process) ends
+    else:
+        kept.unpersist()
+
+
+def _storage_memory(spark: SparkSession) -> int:
+    """The most memory Spark's block managers may use for storage, all added up."""
+    status = spark.sparkContext._jsc.sc().getExecutorMemoryStatus()
+    values = status.values().iterator()
+    total = 0
+    while values.hasNext():
+        total += int(values.next()._1())
+    return total
