@@ -1,4 +1,4 @@
-"""The run's metrics, computed in one aggregation grouped by (file, currency).
+"""The run's metrics, computed in one job grouped by (file, currency).
 
 Every metric is a count or a sum, so the per-file, per-currency and whole-batch figures
 are all sums of these groups (Deequ's mergeable states): one scan serves the manifest
@@ -16,7 +16,7 @@ from pyspark.sql import functions as F
 
 from fintech_dq.checks.base import SOURCE_FILE, TYPED_PREFIX
 from fintech_dq.contract import DatasetRules
-from fintech_dq.engine.bitmasks import bit
+from fintech_dq.engine.bitmasks import bit, mask_names
 from fintech_dq.engine.evaluate import (
     CRITICAL_FLAG,
     FAILED_MASK,
@@ -98,18 +98,38 @@ def compute_figures(
     amount_column: str = "amount",
     currency_column: str = "currency",
 ) -> BatchFigures:
+    # Two aggregations in one job. The rows are first counted by their masks: most rows
+    # share a handful of (file, currency, failures, nulls) combinations, so this takes a few
+    # buffers per row where one sum per flag took 70 (measured, 1M rows, warm: 1.4-2.0 s ->
+    # 0.9-1.3 s; ~5,000 groups, same figures). The second adds each flag's bit times each
+    # group's count, over those few rows. The quarantine and critical flags follow from the
+    # failure masks: keys that add no group.
+    keys = [SOURCE_FILE, currency_column]
+    masks = [*compiled.mask_names, *mask_names(NULL_MASK, len(rules.columns))]
     wide_amount = parse_decimal(F.col(amount_column), _WIDE_PRECISION, _WIDE_SCALE)
     clean_amount = F.when(~F.col(QUARANTINE_FLAG), F.col(TYPED_PREFIX + amount_column))
+    combinations = checked.groupBy(*keys, *masks, QUARANTINE_FLAG, CRITICAL_FLAG).agg(
+        F.count(F.lit(1)).alias("_rows"),
+        F.sum(wide_amount).alias("_amount"),
+        F.sum(clean_amount).alias("_processed_amount"),
+    )
+    count = F.col("_rows")
     aggregates = [
-        F.count(F.lit(1)).alias("rows"),
-        F.sum(F.col(QUARANTINE_FLAG).cast("long")).alias("quarantined"),
-        F.sum(F.col(CRITICAL_FLAG).cast("long")).alias("critical_rows"),
-        F.sum(wide_amount).alias("amount_total"),
-        F.sum(clean_amount).alias("processed_amount_total"),
-        *[F.sum(bit(FAILED_MASK, i)).alias(f"rule_{i}") for i in range(len(compiled.checks))],
-        *[F.sum(bit(NULL_MASK, i)).alias(f"null_{c.name}") for i, c in enumerate(rules.columns)],
+        F.sum(count).alias("rows"),
+        F.sum(F.when(F.col(QUARANTINE_FLAG), count)).alias("quarantined"),
+        F.sum(F.when(F.col(CRITICAL_FLAG), count)).alias("critical_rows"),
+        F.sum("_amount").alias("amount_total"),
+        F.sum("_processed_amount").alias("processed_amount_total"),
+        *[
+            F.sum(bit(FAILED_MASK, i) * count).alias(f"rule_{i}")
+            for i in range(len(compiled.checks))
+        ],
+        *[
+            F.sum(bit(NULL_MASK, i) * count).alias(f"null_{c.name}")
+            for i, c in enumerate(rules.columns)
+        ],
     ]
-    rows = checked.groupBy(SOURCE_FILE, currency_column).agg(*aggregates).collect()
+    rows = combinations.groupBy(*keys).agg(*aggregates).collect()
     groups: dict[tuple[str, str | None], GroupFigures] = {}
     for row in rows:
         groups[(row[SOURCE_FILE], row[currency_column])] = GroupFigures(

@@ -4,7 +4,7 @@ Order of work (each Spark pass named):
   1. read the files (ingest) and prepare lookups: duplicate ids (one aggregation over the
      ids), ids in the processed history (a semi-join), reference tables (broadcast);
   2. one projection computes every row rule's flag, the violations and the outcome; it is
-     persisted, and one aggregation over it computes every figure (per file and currency);
+     kept, and one job over it computes every figure (per file and currency);
   3. batch rules run on those figures; a critical failure blocks the batch;
   4. the rows are written (processed unless blocked, quarantine, rejected) and counted
      back from storage: rows_in = processed + quarantined + rejected is checked each run.
