@@ -28,10 +28,15 @@ MASKED_PREFIX = "_masked_"
 SAFE_PREFIX = "_safe_"
 
 
+def has_typed_copy(column: ColumnSpec) -> bool:
+    """Whether engine.typed_columns adds a typed copy of `column` (a decimal or timestamp);
+    a string column is its own typed value."""
+    return column.kind != "string"
+
+
 def typed_name(column: ColumnSpec) -> str:
-    """The column holding `column`'s typed value (engine.typed_columns): a string column is
-    its own typed value."""
-    return column.name if column.kind == "string" else TYPED_PREFIX + column.name
+    """The column holding `column`'s typed value (engine.typed_columns)."""
+    return TYPED_PREFIX + column.name if has_typed_copy(column) else column.name
 
 
 def safe_value(name: str) -> Column:

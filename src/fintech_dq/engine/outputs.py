@@ -15,7 +15,13 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from fintech_dq import storage
-from fintech_dq.checks.base import SAFE_PREFIX, SOURCE_FILE, SOURCE_LINE, typed_name
+from fintech_dq.checks.base import (
+    SAFE_PREFIX,
+    SOURCE_FILE,
+    SOURCE_LINE,
+    has_typed_copy,
+    typed_name,
+)
 from fintech_dq.contract import DatasetRules
 from fintech_dq.engine.evaluate import QUARANTINE_FLAG, VIOLATIONS
 from fintech_dq.expressions.card_numbers import contains_unmasked_card_number, mask_card_numbers
@@ -30,7 +36,7 @@ def processed_rows(kept: DataFrame, rules: DatasetRules, run_id: str) -> DataFra
     the outputs (runner._kept_for_outputs) hold it once, as its safe value."""
     return kept.where(~F.col(QUARANTINE_FLAG)).select(
         *[
-            F.col(SAFE_PREFIX + c.name if typed_name(c) == c.name else typed_name(c)).alias(c.name)
+            F.col(typed_name(c) if has_typed_copy(c) else SAFE_PREFIX + c.name).alias(c.name)
             for c in rules.columns
         ],
         F.col(SOURCE_FILE).alias("source_file"),

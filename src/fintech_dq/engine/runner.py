@@ -28,6 +28,7 @@ from fintech_dq.checks.base import (
     SOURCE_FILE,
     SOURCE_LINE,
     CheckContext,
+    has_typed_copy,
     safe_value,
     typed_name,
 )
@@ -308,15 +309,18 @@ def _kept_for_outputs(
     """
     quarantined = F.col(QUARANTINE_FLAG)
     shown = F.lit(True) if every_row else quarantined
-    typed = [c for c in rules.columns if typed_name(c) != c.name]
     return checked.select(
         *[
-            (safe_value(c.name) if c not in typed else F.when(shown, safe_value(c.name))).alias(
+            (F.when(shown, safe_value(c.name)) if has_typed_copy(c) else safe_value(c.name)).alias(
                 SAFE_PREFIX + c.name
             )
             for c in rules.columns
         ],
-        *[F.when(~quarantined, F.col(typed_name(c))).alias(typed_name(c)) for c in typed],
+        *[
+            F.when(~quarantined, F.col(typed_name(c))).alias(typed_name(c))
+            for c in rules.columns
+            if has_typed_copy(c)
+        ],
         AMOUNT_COLUMN,
         CURRENCY_COLUMN,
         SOURCE_FILE,

@@ -8,7 +8,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType
 
-from fintech_dq.checks.base import typed_name
+from fintech_dq.checks.base import has_typed_copy, typed_name
 from fintech_dq.contract import ColumnSpec, DatasetRules
 from fintech_dq.expressions.decimal_text import parse_decimal
 from fintech_dq.expressions.timestamp_text import parse_timestamp
@@ -31,5 +31,5 @@ def typed_value(column: ColumnSpec) -> Column:
 def with_typed_columns(records: DataFrame, rules: DatasetRules) -> DataFrame:
     return records.select(
         "*",
-        *[typed_value(c).alias(typed_name(c)) for c in rules.columns if typed_name(c) != c.name],
+        *[typed_value(c).alias(typed_name(c)) for c in rules.columns if has_typed_copy(c)],
     )
