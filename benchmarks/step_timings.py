@@ -29,7 +29,7 @@ from bench_inputs import existing_business_date
 
 from fintech_dq import kept_rows
 from fintech_dq.contract import load_rules
-from fintech_dq.engine import runner
+from fintech_dq.engine import jvm_calls, runner
 from fintech_dq.engine.metrics import compute_figures
 from fintech_dq.engine.outputs import processed_rows, quarantine_rows
 from fintech_dq.ingest import read_batch
@@ -53,6 +53,7 @@ def main() -> None:
     day = arguments.data / "transactions" / f"ingest_date={business_date.isoformat()}"
     references = {"merchants": str(arguments.data / "reference/merchants/merchants.csv")}
     spark = local_spark(cores=arguments.cores)
+    jvm_calls.install()  # as validate_batch does
     jvm: Any = spark.sparkContext._jvm
     timer = _StepTimer(int(jvm.java.lang.ProcessHandle.current().pid()))
     out = Path(tempfile.mkdtemp(prefix="fdq-steps-"))

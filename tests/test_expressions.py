@@ -25,6 +25,8 @@ from fintech_dq.expressions.card_numbers import (
     digit_range_regex,
     first_unmasked_card_number,
     mask_card_numbers,
+    masked_pan,
+    masked_pan_sql,
     unmasked_card_numbers,
 )
 from fintech_dq.expressions.code_sets import is_in_code_set
@@ -39,6 +41,7 @@ from fintech_dq.expressions.decimal_text import (
 )
 from fintech_dq.expressions.iban_check import iban_valid
 from fintech_dq.expressions.luhn import luhn_valid
+from fintech_dq.expressions.membership import is_in
 from fintech_dq.expressions.timestamp_text import parse_timestamp, timestamp_text_problem
 from fintech_dq.masking import luhn_valid as python_luhn_valid
 from fintech_dq.reference.card_schemes import schemes_matching
@@ -195,6 +198,15 @@ def test_first_card_number_and_masking(spark: SparkSession) -> None:
         spark, lambda t: F.struct(first_unmasked_card_number(t), mask_card_numbers(t)), texts
     )
     assert {t: tuple(both[t]) if both[t] else (None, None) for t in texts} == texts
+
+
+def test_masked_pan_as_sql_and_as_columns_agree(spark: SparkSession) -> None:
+    """engine.pan_guard and the card-number message mask with the SQL form."""
+    pans = ["4111111111111", "4111111111111111", "3782822463100051", "6011111111111117123"]
+    expected: dict[str | None, Any] = {p: p[:6] + "*" * (len(p) - 10) + p[-4:] for p in pans}
+    expected[None] = None
+    assert_results(spark, masked_pan, expected)
+    assert_results(spark, lambda _: F.expr(masked_pan_sql("t")), expected)  # evaluate's column
 
 
 def test_card_number_text_keeps_separators_for_masking(spark: SparkSession) -> None:
@@ -406,6 +418,14 @@ def test_is_in_code_set(
     expected |= {code: False for code in outside}
     expected[None] = None
     assert_results(spark, lambda c: is_in_code_set(c, code_set), expected)
+
+
+def test_is_in_with_text_and_with_numbers(spark: SparkSession) -> None:
+    codes = [f"C{n:03d}" for n in range(300)] + ["it's", "back\\slash"]
+    expected: dict[str | None, Any] = {c: True for c in codes}
+    expected |= {"C300": False, "c001": False, "": False, None: None}
+    assert_results(spark, lambda c: is_in(c, codes), expected)
+    assert_results(spark, lambda c: is_in(F.length(c), [4, 5]), {"C001": True, "": False})
 
 
 def test_unknown_code_set_is_an_error() -> None:

@@ -20,9 +20,10 @@ from fintech_dq.checks.base import MASKED_PREFIX, PAN_FOUND, PANS
 from fintech_dq.contract import DatasetRules
 from fintech_dq.expressions.card_numbers import (
     MIN_PAN_DIGITS,
-    masked_pan,
+    masked_pan_sql,
     unmasked_card_numbers,
 )
+from fintech_dq.ingest.model import sql_name
 
 COLUMN_BREAK = "\u001f"
 
@@ -58,8 +59,9 @@ def with_pan_scan(records: DataFrame, rules: DatasetRules) -> DataFrame:
 
 
 def _replace_found(column: str) -> Column:
-    return F.aggregate(
-        F.col(PANS),
-        F.col(column),
-        lambda text, pan: F.replace(text, pan["text"], masked_pan(pan["digits"])),
+    """Each PAN found replaced in the column by its masked form (SQL text: a higher-order
+    function built with the Column API costs ~70 calls into the JVM, 21 columns ~0.6 s)."""
+    return F.expr(
+        f"aggregate({sql_name(PANS)}, {sql_name(column)}, "
+        f"(text, pan) -> replace(text, pan.text, {masked_pan_sql('pan.digits')}))"
     )

@@ -34,7 +34,7 @@ from fintech_dq.checks.base import (
 )
 from fintech_dq.checks.references import reference_needs
 from fintech_dq.contract import DatasetRules, RuleSpec, Severity
-from fintech_dq.engine import bitmasks, lookups
+from fintech_dq.engine import bitmasks, jvm_calls, lookups
 from fintech_dq.engine.batch_rules import (
     BATCH_RULE_EVALUATORS,
     BatchFacts,
@@ -88,6 +88,7 @@ def validate_batch(
     now = request.now or started_at
     run_id = request.run_id or f"{request.business_date.isoformat()}-{uuid.uuid4().hex[:12]}"
     apply_required_conf(spark)
+    jvm_calls.install()
     if request.dataset != rules.dataset:
         raise ValueError(f"rules file is for dataset {rules.dataset!r}, not {request.dataset!r}")
 

@@ -195,6 +195,13 @@ def masked_pan(digits: Column) -> Column:
     )
 
 
+def masked_pan_sql(digits: str) -> str:
+    """masked_pan as SQL text over the SQL expression `digits`, for expressions written as
+    SQL (a lambda's variable cannot be handed to the Column API's masked_pan)."""
+    middle = f"regexp_replace(substr({digits}, 7, length({digits}) - 10), '.', '*')"
+    return f"concat(substr({digits}, 1, 6), {middle}, substr({digits}, length({digits}) - 3, 4))"
+
+
 def mask_card_numbers(text: Column) -> Column:
     """`text` with every PAN (as found above) replaced by its masked digits; null for null.
 
