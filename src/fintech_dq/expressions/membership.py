@@ -12,18 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pyspark.sql import Column, SparkSession
+from pyspark import SparkContext
+from pyspark.sql import Column
 
 _SEPARATOR = "\u001f"  # ASCII unit separator: in no code, and no regex metacharacter
 
 
 def is_in(column: Column, values: Iterable[str | int]) -> Column:
     """True when `column` equals one of `values`; null for null (as Column.isin)."""
-    spark = SparkSession.getActiveSession()
-    if spark is None:
-        raise RuntimeError("is_in needs an active SparkSession")
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None
+    context = SparkContext._active_spark_context  # (getActiveSession asks the JVM ~10 times)
+    if context is None or context._jvm is None:
+        raise RuntimeError("is_in needs an active SparkContext")
+    jvm = context._jvm
     listed = list(values)
     texts = [v for v in listed if isinstance(v, str)]
     if listed and len(texts) == len(listed) and not any(_SEPARATOR in v for v in texts):
