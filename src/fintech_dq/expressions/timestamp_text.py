@@ -9,7 +9,7 @@ against the month's length (leap years included) with integer arithmetic; then S
 own CAST to timestamp reads the local date and time, and the offset is subtracted as
 integer microseconds. (CAST can read the offset itself, but for each value it resolves the
 offset text through SparkDateTimeUtils.getZoneId, which compiles two regexes per call:
-measured, a sixth of a JFR profile's samples in the rule projection were that.)
+measured, 6% of a JFR profile's samples in the rule projection were that.)
 The local part is read in the session time zone, which the engine requires to be UTC
 (spark_session.REQUIRED_CONF), so it is read as UTC.
 CAST alone is lenient (it reads "2026-11-28", "2026-1-1 10:00", text without an offset in
