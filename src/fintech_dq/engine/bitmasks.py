@@ -10,6 +10,8 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from fintech_dq.ingest.model import sql_name
+
 _BITS = 63  # the sign bit is left alone
 
 
@@ -45,6 +47,7 @@ def bits_by_mask(indexes: list[int], count: int) -> list[int]:
 
 
 def bit(prefix: str, index: int) -> Column:
-    """Flag `index` (0 or 1, a long) from the masks `pack` made."""
-    mask = F.col(f"{prefix}{index // _BITS}")
-    return F.shiftright(mask, index % _BITS).bitwiseAND(F.lit(1))
+    """Flag `index` (0 or 1, a long) from the masks `pack` made. (SQL text: one call into
+    the JVM where the Column API took eight, for each of ~110 bits a run reads.)"""
+    mask = sql_name(f"{prefix}{index // _BITS}")
+    return F.expr(f"shiftright({mask}, {index % _BITS}) & 1")

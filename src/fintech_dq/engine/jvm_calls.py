@@ -22,12 +22,14 @@ _MARK = "_fintech_dq_remembers_methods"
 
 def install() -> None:
     """Wrap PySpark's function lookup once per process (idempotent)."""
-    original: Callable[[str, Any], Any] | None = getattr(functions, "_get_jvm_function", None)
+    original: Callable[..., Any] | None = getattr(functions, "_get_jvm_function", None)
     if original is None or getattr(original, _MARK, False):
         return
     remembered: dict[tuple[int, str], tuple[Any, Any]] = {}
 
-    def lookup(name: str, sc: Any) -> Any:
+    def lookup(name: str, sc: Any, *more: Any, **named: Any) -> Any:
+        if more or named:  # a signature this was not written for: no remembering
+            return original(name, sc, *more, **named)
         gateway = sc._gateway
         hit = remembered.get((id(gateway), name))
         if hit is None or hit[0] is not gateway:  # a new gateway may reuse an old id
