@@ -1,7 +1,9 @@
 """The local AWS emulator: moto in server mode, as its own process on 127.0.0.1.
 
-`start` launches `python -m moto.server` detached from the caller (its own session, so a
-Ctrl-C in the terminal that ran `fdq local up` does not stop it), waits until it answers,
+`start` launches moto's server (`python -m fintech_dq.infra.emulator_server`: moto.server
+with DynamoDB requests one at a time, so conditional writes are atomic as on AWS) detached
+from the caller (its own session, so a Ctrl-C in the terminal that ran `fdq local up` does
+not stop it), waits until it answers,
 and records pid, port and log in `<state_dir>/emulator.json` (the pid also in
 `emulator.pid`). `stop` ends exactly that process (after checking that the pid still is a
 moto server) and removes the record. The emulator keeps its state in memory for as long as
@@ -31,6 +33,7 @@ STATE_FILE = "emulator.json"
 PID_FILE = "emulator.pid"
 LOG_FILE = "emulator.log"
 HEALTH_PATH = "/moto-api/config"
+SERVER_MODULE = "fintech_dq.infra.emulator_server"
 
 
 class EmulatorError(RuntimeError):
@@ -110,7 +113,7 @@ def start(
     log_path = state_dir / LOG_FILE
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+            [sys.executable, "-m", SERVER_MODULE, "-H", host, "-p", str(port)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -184,4 +187,4 @@ def _port_is_free(host: str, port: int) -> bool:
 
 
 def _is_moto_process(pid: int) -> bool:
-    return runs_command(pid, b"moto.server")
+    return runs_command(pid, SERVER_MODULE.encode())
