@@ -31,7 +31,7 @@ from fintech_dq import kept_rows
 from fintech_dq.contract import load_rules
 from fintech_dq.engine import jvm_calls, runner
 from fintech_dq.engine.metrics import compute_figures
-from fintech_dq.engine.outputs import processed_rows, quarantine_rows
+from fintech_dq.engine.outputs import processed_rows, quarantine_rows, rows_for_outputs
 from fintech_dq.ingest import read_batch
 from fintech_dq.rules import rules_path
 from fintech_dq.spark_session import local_spark
@@ -81,7 +81,7 @@ def _timed_run(
             spark, rules, batch.records, business_date, now, references, None
         ),
     )
-    kept = kept_rows.keep(runner._kept_for_outputs(checked, rules, compiled), batch.keeps_rows)
+    kept = kept_rows.keep(rows_for_outputs(checked, rules, compiled), batch.keeps_rows)
     timer.step("every rule, kept rows cached", kept.count)
     timer.step("figures", lambda: compute_figures(kept, rules, compiled))
     processed = processed_rows(kept, rules, "steps").write.mode("overwrite")

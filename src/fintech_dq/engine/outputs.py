@@ -20,10 +20,13 @@ from fintech_dq.checks.base import (
     SOURCE_FILE,
     SOURCE_LINE,
     has_typed_copy,
+    safe_value,
     typed_name,
 )
 from fintech_dq.contract import DatasetRules
-from fintech_dq.engine.evaluate import QUARANTINE_FLAG, VIOLATIONS
+from fintech_dq.engine import bitmasks
+from fintech_dq.engine.evaluate import CRITICAL_FLAG, QUARANTINE_FLAG, VIOLATIONS, CompiledRules
+from fintech_dq.engine.metrics import NULL_MASK
 from fintech_dq.expressions.card_numbers import contains_unmasked_card_number, mask_card_numbers
 
 
@@ -31,9 +34,53 @@ def partition_uri(root: str, business_date: date) -> str:
     return storage.join(root, f"business_date={business_date.isoformat()}")
 
 
+def rows_for_outputs(
+    checked: DataFrame,
+    rules: DatasetRules,
+    compiled: CompiledRules,
+    every_row: bool = False,
+    amount_column: str = "amount",
+    currency_column: str = "currency",
+) -> DataFrame:
+    """Only what the figures and the outputs read, before the checked rows are kept.
+
+    This module reads the layout it makes. Each column's safe value (as sent, card numbers
+    masked): for a string column in every row, since a clean row's string is its typed
+    value too (processed_rows reads it); for a decimal or timestamp column in quarantined
+    rows, next to its typed value in clean rows. The rule failure masks pass through and
+    the null columns become a mask too (engine.bitmasks); the amount and currency stay as
+    sent for the manifest totals.
+    every_row: safe values in the clean rows too (a blocked batch quarantines them).
+    """
+    quarantined = F.col(QUARANTINE_FLAG)
+    shown = F.lit(True) if every_row else quarantined
+    return checked.select(
+        *[
+            (F.when(shown, safe_value(c.name)) if has_typed_copy(c) else safe_value(c.name)).alias(
+                SAFE_PREFIX + c.name
+            )
+            for c in rules.columns
+        ],
+        *[
+            F.when(~quarantined, F.col(typed_name(c))).alias(typed_name(c))
+            for c in rules.columns
+            if has_typed_copy(c)
+        ],
+        amount_column,
+        currency_column,
+        SOURCE_FILE,
+        SOURCE_LINE,
+        F.when(quarantined, F.col(VIOLATIONS)).alias(VIOLATIONS),
+        QUARANTINE_FLAG,
+        CRITICAL_FLAG,
+        *compiled.mask_names,
+        *bitmasks.pack(NULL_MASK, [F.col(c.name).isNull() for c in rules.columns]),
+    )
+
+
 def processed_rows(kept: DataFrame, rules: DatasetRules, run_id: str) -> DataFrame:
     """The clean rows, typed. A string column is its own typed value, and the rows kept for
-    the outputs (runner._kept_for_outputs) hold it once, as its safe value."""
+    the outputs (rows_for_outputs) hold it once, as its safe value."""
     return kept.where(~F.col(QUARANTINE_FLAG)).select(
         *[
             F.col(typed_name(c) if has_typed_copy(c) else SAFE_PREFIX + c.name).alias(c.name)

@@ -24,17 +24,11 @@ from pyspark.sql import functions as F
 from fintech_dq import __version__, kept_rows, storage
 from fintech_dq.checks.base import (
     HISTORY_SEEN_DATE,
-    SAFE_PREFIX,
-    SOURCE_FILE,
-    SOURCE_LINE,
     CheckContext,
-    has_typed_copy,
-    safe_value,
-    typed_name,
 )
 from fintech_dq.checks.references import reference_needs
 from fintech_dq.contract import DatasetRules, RuleSpec, Severity
-from fintech_dq.engine import bitmasks, jvm_calls, lookups
+from fintech_dq.engine import jvm_calls, lookups
 from fintech_dq.engine.batch_rules import (
     BATCH_RULE_EVALUATORS,
     BatchFacts,
@@ -42,20 +36,18 @@ from fintech_dq.engine.batch_rules import (
     plain_decimal,
 )
 from fintech_dq.engine.evaluate import (
-    CRITICAL_FLAG,
-    QUARANTINE_FLAG,
-    VIOLATIONS,
     CompiledRules,
     compile_rules,
     with_violations,
 )
 from fintech_dq.engine.history import load_history
-from fintech_dq.engine.metrics import NULL_MASK, compute_figures
+from fintech_dq.engine.metrics import compute_figures
 from fintech_dq.engine.outputs import (
     count_written,
     processed_rows,
     quarantine_rows,
     rejected_rows,
+    rows_for_outputs,
     with_aliases,
     write_partition,
 )
@@ -132,7 +124,10 @@ def _validate_read_batch(
         request.references,
         request.outputs.processed,
     )
-    kept = kept_rows.keep(_kept_for_outputs(checked, rules, compiled), batch.keeps_rows)
+    for_outputs = rows_for_outputs(
+        checked, rules, compiled, amount_column=AMOUNT_COLUMN, currency_column=CURRENCY_COLUMN
+    )
+    kept = kept_rows.keep(for_outputs, batch.keeps_rows)
     try:
         figures = compute_figures(kept, rules, compiled, AMOUNT_COLUMN, CURRENCY_COLUMN)
         phases.mark("check_and_aggregate")
@@ -169,7 +164,9 @@ def _validate_read_batch(
         aliases = request.location_aliases
         processed = with_aliases(processed_rows(kept, rules, run_id), aliases)
         # A blocked batch quarantines every row, so it needs every row's safe columns.
-        held = _kept_for_outputs(checked, rules, compiled, every_row=True) if blocked_by else kept
+        held = kept
+        if blocked_by:
+            held = rows_for_outputs(checked, rules, compiled, True, AMOUNT_COLUMN, CURRENCY_COLUMN)
         quarantine = with_aliases(quarantine_rows(held, rules, run_id, blocked_by), aliases)
         rejected = with_aliases(rejected_rows(batch.rejected, run_id), aliases)
         phases.mark("batch_rules")
@@ -294,44 +291,6 @@ def check_records(
     compiled = compile_rules(row_rules, ctx, unavailable)
     prepared = with_pan_scan(with_typed_columns(records, rules), rules)
     return with_violations(prepared, compiled), compiled, history_days
-
-
-def _kept_for_outputs(
-    checked: DataFrame, rules: DatasetRules, compiled: CompiledRules, every_row: bool = False
-) -> DataFrame:
-    """Only what the figures and the outputs read, before the checked rows are kept.
-
-    Each column's safe value (as sent, card numbers masked): for a string column in every
-    row, since a clean row's string is its typed value too (outputs.processed_rows reads
-    it); for a decimal or timestamp column in quarantined rows, next to its typed value in
-    clean rows. The rule failure masks pass through and the null columns become a mask too
-    (engine.bitmasks); the amount and currency stay as sent for the manifest totals.
-    every_row: safe values in the clean rows too (a blocked batch quarantines them).
-    """
-    quarantined = F.col(QUARANTINE_FLAG)
-    shown = F.lit(True) if every_row else quarantined
-    return checked.select(
-        *[
-            (F.when(shown, safe_value(c.name)) if has_typed_copy(c) else safe_value(c.name)).alias(
-                SAFE_PREFIX + c.name
-            )
-            for c in rules.columns
-        ],
-        *[
-            F.when(~quarantined, F.col(typed_name(c))).alias(typed_name(c))
-            for c in rules.columns
-            if has_typed_copy(c)
-        ],
-        AMOUNT_COLUMN,
-        CURRENCY_COLUMN,
-        SOURCE_FILE,
-        SOURCE_LINE,
-        F.when(quarantined, F.col(VIOLATIONS)).alias(VIOLATIONS),
-        QUARANTINE_FLAG,
-        CRITICAL_FLAG,
-        *compiled.mask_names,
-        *bitmasks.pack(NULL_MASK, [F.col(c.name).isNull() for c in rules.columns]),
-    )
 
 
 def _row_outcome(
