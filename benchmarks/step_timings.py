@@ -4,8 +4,8 @@ process (the first repeat pays the JVM's warm-up, later ones show the steady sta
 Wall-clock and the JVM's CPU seconds (from /proc, Linux) per step: ingest planning on the
 driver, parsing the files into the cached lines, building the checks (incl. the id
 lookups), computing and caching the rows kept for the outputs, the figures, the two Parquet
-writes. It calls the engine's steps one by one, as engine.runner does, so it reads some of
-the runner's private functions: a profiling aid, not an API. The figures in
+writes. It calls the engine's steps one by one, as engine.runner does (and installs
+engine.jvm_calls as validate_batch does): a profiling aid, not an API. The figures in
 docs/benchmarks.md "Where the time goes now" come from it.
 
     .venv/bin/python benchmarks/step_timings.py var/bench-data/rows=1000000 --repeat 2
