@@ -166,7 +166,14 @@ def _validate_read_batch(
         # A blocked batch quarantines every row, so it needs every row's safe columns.
         held = kept
         if blocked_by:
-            held = rows_for_outputs(checked, rules, compiled, True, AMOUNT_COLUMN, CURRENCY_COLUMN)
+            held = rows_for_outputs(
+                checked,
+                rules,
+                compiled,
+                every_row=True,
+                amount_column=AMOUNT_COLUMN,
+                currency_column=CURRENCY_COLUMN,
+            )
         quarantine = with_aliases(quarantine_rows(held, rules, run_id, blocked_by), aliases)
         rejected = with_aliases(rejected_rows(batch.rejected, run_id), aliases)
         phases.mark("batch_rules")

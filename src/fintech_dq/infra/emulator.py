@@ -3,11 +3,11 @@
 `start` launches moto's server (`python -m fintech_dq.infra.emulator_server`: moto.server
 with DynamoDB requests one at a time, so conditional writes are atomic as on AWS) detached
 from the caller (its own session, so a Ctrl-C in the terminal that ran `fdq local up` does
-not stop it), waits until it answers,
-and records pid, port and log in `<state_dir>/emulator.json` (the pid also in
-`emulator.pid`). `stop` ends exactly that process (after checking that the pid still is a
-moto server) and removes the record. The emulator keeps its state in memory for as long as
-it runs: a session's state is lost on stop.
+not stop it), waits until it answers, and records pid, port and log in
+`<state_dir>/emulator.json` (the pid also in `emulator.pid`). `stop` ends exactly that
+process (after checking that the pid still is a moto server) and removes the record. The
+emulator keeps its state in memory for as long as it runs: a session's state is lost on
+stop.
 """
 
 from __future__ import annotations
