@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
-from airflow.sdk import DAG, CronDataIntervalTimetable, task
+from airflow.sdk import DAG, CronDataIntervalTimetable, PokeReturnValue, task
 
 from fintech_dq.orchestration import docs, steps
 from fintech_dq.orchestration.deadline import daily_deadline_alert
@@ -41,7 +41,10 @@ with DAG(
         conf = dict(context["dag_run"].conf or {})
         if params and params.get("business_date") and "business_date" not in conf:
             conf["business_date"] = params["business_date"]
-        return steps.plan_run(conf, context.get("data_interval_start"), context["run_id"])
+        run = context["dag_run"]
+        return steps.plan_run(
+            conf, context.get("data_interval_start"), context["run_id"], str(run.run_type)
+        )
 
     plan: Any = plan_run()  # an XComArg; indexing it pulls one key at run time
 
@@ -56,6 +59,21 @@ with DAG(
         doc_md=docs.TASKS["wait_for_batch"],
     )
 
+    @task.sensor(
+        poke_interval=15, timeout=3 * 3600, mode="reschedule", doc_md=docs.TASKS["settle_batch"]
+    )
+    def settle_batch(plan: dict[str, str], **context: Any) -> PokeReturnValue:
+        state = steps.settle_batch(plan, context["dag_run"].start_date)
+        return PokeReturnValue(is_done=state["settled"], xcom_value=state)
+
+    @task.short_circuit(doc_md=docs.TASKS["skip_if_checked"])
+    def skip_if_checked(plan: dict[str, str], settled: dict[str, Any]) -> bool:
+        return steps.needs_check(plan, settled)
+
+    settled: Any = settle_batch(plan)
+    wait_for_batch >> settled
+    unchanged_skip: Any = skip_if_checked(plan, settled)
+
     @task(doc_md=docs.TASKS["check_schema"])
     def check_schema(plan: dict[str, str]) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
@@ -66,8 +84,10 @@ with DAG(
             raise AirflowFailException(str(breaking)) from breaking
 
     @task(doc_md=docs.TASKS["publish"])
-    def publish(plan: dict[str, str], validated: dict[str, Any]) -> list[str]:
-        return steps.publish(plan)
+    def publish(
+        plan: dict[str, str], validated: dict[str, Any], settled: dict[str, Any]
+    ) -> list[str]:
+        return steps.publish(plan, settled)
 
     @task(doc_md=docs.TASKS["report"])
     def report(plan: dict[str, str], published: list[str]) -> str:
@@ -104,8 +124,8 @@ with DAG(
             return steps.read_results(plan)
 
         validated: Any = read_results(plan)
-        wait_for_batch >> crawl >> schema >> run_job >> validated
-        published: Any = publish(plan, validated)
+        unchanged_skip >> crawl >> schema >> run_job >> validated
+        published: Any = publish(plan, validated, settled)
         report(plan, published)
     else:
 
@@ -124,7 +144,7 @@ with DAG(
         crawled: Any = crawl_locally(plan)
         schema = check_schema(plan)
         validated = validate_locally(plan)
-        wait_for_batch >> crawled >> schema >> validated
+        unchanged_skip >> crawled >> schema >> validated
         # all_done: a run stopped by a breaking schema change still delivers its alert.
-        published = publish(plan, validated)
+        published = publish(plan, validated, settled)
         report(plan, published) >> deliver_alerts()

@@ -1,7 +1,8 @@
 """transactions_dq_on_arrival: a landed file starts the daily check for its business date.
 
 S3 -> EventBridge -> SQS landing queue -> AssetWatcher(MessageQueueTrigger) -> this DAG,
-which triggers transactions_dq_daily once per day (run id arrival__<date>).
+which triggers transactions_dq_daily: arrival__<date> for a day's first announcement, a run
+of its own for each later one (orchestration.arrival).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ if QUEUE_URL:
             ),
         )
     )
+DAILY_DAG_ID = "transactions_dq_daily"
 landed = Asset(name="fdq_landing_transactions", watchers=watchers)
 
 with DAG(
@@ -47,11 +49,16 @@ with DAG(
 
     @task(doc_md=docs.TASKS["announced_days"])
     def announced_days(**context: Any) -> list[dict[str, Any]]:
-        return arrival.daily_runs(context.get("triggering_asset_events") or {})
+        ti = context["ti"]
+
+        def run_exists(run_id: str) -> bool:
+            return bool(ti.get_dr_count(dag_id=DAILY_DAG_ID, run_ids=[run_id]))
+
+        return arrival.daily_runs(context.get("triggering_asset_events") or {}, run_exists)
 
     TriggerDagRunOperator.partial(
         task_id="trigger_daily",
-        trigger_dag_id="transactions_dq_daily",
+        trigger_dag_id=DAILY_DAG_ID,
         logical_date=None,
         skip_when_already_exists=True,
         doc_md=docs.TASKS["trigger_daily"],

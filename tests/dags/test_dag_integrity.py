@@ -131,7 +131,9 @@ def test_each_runtime_gets_its_own_tasks_in_the_pipelines_order(
     tasks = daily["tasks"]
     assert daily["deadline"]
     assert tasks["wait_for_batch"]["type"] == "S3KeySensor"
-    order = ["wait_for_batch", "crawl", "check_schema", "validate"]
+    order = ["wait_for_batch", "settle_batch", "skip_if_checked", "crawl", "check_schema"]
+    order.append("validate")
+    assert "settle_batch" in tasks["publish"]["upstream"]  # it records what was checked
     for before, after in itertools.pairwise(order):
         assert before in tasks[after]["upstream"], (before, after)
     if runtime == "aws":

@@ -25,7 +25,8 @@ DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 CLEAN_DAY = date(2026, 11, 24)
 DEFECTIVE_DAY = date(2026, 11, 25)
 ROWS = 300
-CORE_STEPS = ("plan_run", "wait_for_batch", "crawl", "check_schema", "validate")
+CORE_STEPS = ("plan_run", "wait_for_batch", "settle_batch", "skip_if_checked", "crawl")
+CORE_STEPS += ("check_schema", "validate")
 STEPS = (*CORE_STEPS, "publish", "report", "deliver_alerts")
 
 
@@ -53,7 +54,7 @@ def _run(dag: Any, day: date) -> dict[str, str]:
 
 def _results(s3: Any, locations: Any, day: date) -> list[dict[str, Any]]:
     prefix = f"{locations.results_prefix}business_date={day.isoformat()}/"
-    keys = [k for k in list_keys(s3, locations.audit_bucket, prefix) if k.endswith(".json")]
+    keys = [k for k in list_keys(s3, locations.audit_bucket, prefix) if k.endswith("/results.json")]
     return [json.loads(s3.get_object(Bucket=locations.audit_bucket, Key=k)["Body"].read())
             for k in keys]  # fmt: skip
 

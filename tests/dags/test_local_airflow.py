@@ -13,6 +13,7 @@ local stack. Proves what dag.test cannot:
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -98,12 +99,25 @@ def test_a_landed_day_starts_one_daily_run_even_when_announced_twice(
         CopySource={"Bucket": locations.raw_bucket, "Key": data_key}, Metadata={"again": "1"},
     )  # fmt: skip
     before = len(api.runs("transactions_dq_on_arrival"))
+    day_runs = {str(r["dag_run_id"]) for r in _day_runs(api)}
     _wait("the second announcement's arrival run", lambda: _arrivals_done(api, more_than=before))
-    day = ARRIVAL_DAY.isoformat()
-    again = [r for r in api.runs("transactions_dq_daily") if r["conf"].get("business_date") == day]
-    assert [r["dag_run_id"] for r in again] == [run_id]
+    # A later announcement of the day gets a daily run of its own, named after its keys
+    # (it finds the day unchanged: the next tests). The first landing's keys may have come
+    # in more than one announcement, so only what this one added is counted.
+    added = {str(r["dag_run_id"]) for r in _day_runs(api)} - day_runs
+    assert run_id in day_runs and len(added) == 1, (day_runs, added)
+    assert next(iter(added)).startswith(run_id + "__"), added
     arrivals = api.runs("transactions_dq_on_arrival")
     assert all(r["state"] == "success" for r in arrivals), arrivals
+
+
+def _day_runs(api: la.AirflowApi, prefix: str = "arrival__") -> list[dict[str, Any]]:
+    day = ARRIVAL_DAY.isoformat()
+    return [
+        r
+        for r in api.runs("transactions_dq_daily")
+        if r["conf"].get("business_date") == day and str(r["dag_run_id"]).startswith(prefix)
+    ]
 
 
 def _arrivals_done(api: la.AirflowApi, more_than: int = 0) -> bool:
@@ -155,6 +169,61 @@ def test_a_reprocess_request_reruns_the_day_and_is_audited(
     # the outcome is read from the rerun's own results document: a clean day passes
     assert mine[1].details == {"reason": conf["reason"], "outcomes": {day: "passed"}}
     assert trail.verify("operators") == []
+
+
+def test_a_day_announced_again_is_not_checked_again_but_a_late_file_is(
+    standalone: Any, local_stack: Any
+) -> None:
+    """The contract's late files and resends: the re-announced day (same files) is skipped
+    after its quiet wait; a new file for the day starts a run that checks the whole day."""
+    _record, api, locations = standalone
+    announced = [str(r["dag_run_id"]) for r in _day_runs(api)]
+    for run_id in announced:
+        api.wait_for_run("transactions_dq_daily", run_id, timeout=600)
+    states = {run_id: _task_states(api, run_id) for run_id in announced}
+    checked = [run_id for run_id in announced if states[run_id]["validate"] == "success"]
+    assert len(checked) == 1, states  # the others found the files of that check
+    for run_id in set(announced) - set(checked):
+        assert states[run_id]["settle_batch"] == "success", states[run_id]
+        assert states[run_id]["skip_if_checked"] == "success", states[run_id]
+        skipped = {states[run_id][t] for t in ("crawl", "validate", "publish", "report")}
+        assert skipped == {"skipped"}, states[run_id]
+
+    s3 = local_stack.client("s3")
+    prefix = locations.landing_prefix(ARRIVAL_DAY)
+    source = next(k for k in _keys(s3, locations.raw_bucket, prefix) if k.endswith(".csv"))
+    late_key = prefix + "late-009.csv"
+    known = {str(r["dag_run_id"]) for r in _day_runs(api)}
+    s3.copy_object(Bucket=locations.raw_bucket, Key=late_key,
+                   CopySource={"Bucket": locations.raw_bucket, "Key": source})  # fmt: skip
+    late = _wait(
+        "the late file's daily run",
+        lambda: [r for r in _day_runs(api) if str(r["dag_run_id"]) not in known],
+    )
+    late_id = str(late[0]["dag_run_id"])
+    run = api.wait_for_run("transactions_dq_daily", late_id, timeout=600)
+    assert run["state"] == "success", run
+    assert _task_states(api, late_id)["validate"] == "success"
+    key = locations.results_key(ARRIVAL_DAY, late_id)
+    results = json.loads(s3.get_object(Bucket=locations.audit_bucket, Key=key)["Body"].read())
+    inputs = [str(i["path"]) for i in results["inputs"]]
+    assert any(p.endswith("/late-009.csv") for p in inputs), inputs
+    assert any(p.endswith("/" + source.rsplit("/", 1)[1]) for p in inputs), inputs
+    # the late copy repeats every id of its source: the whole day was checked together
+    unique = next(
+        r for r in results["rule_results"] if r["rule_id"] == "transaction_id.unique_in_batch"
+    )
+    assert unique["failures"] > 0, unique
+
+
+def _task_states(api: la.AirflowApi, run_id: str) -> dict[str, str]:
+    answer = api.get(f"/dags/transactions_dq_daily/dagRuns/{run_id}/taskInstances")
+    return {str(t["task_id"]): str(t["state"]) for t in answer["task_instances"]}  # type: ignore[union-attr]
+
+
+def _keys(s3: Any, bucket: str, prefix: str) -> list[str]:
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    return sorted(str(item["Key"]) for item in listed)
 
 
 def test_a_late_daily_run_misses_its_deadline_and_emits_sla_missed(

@@ -52,11 +52,47 @@ def test_a_file_announced_twice_gives_one_daily_run_per_day() -> None:
     key = "transactions/ingest_date=2026-11-26/cardnet-001.csv"
     other = "transactions/ingest_date=2026-11-27/ledger-001.parquet"
     events = {"asset": [_event(key), _event(key, other), _event("reference/merchants/m.csv")]}
-    runs = arrival.daily_runs(events)
+    runs = arrival.daily_runs(events, lambda run_id: False)
     assert [r["trigger_run_id"] for r in runs] == ["arrival__2026-11-26", "arrival__2026-11-27"]
     assert runs[0]["conf"] == {"business_date": "2026-11-26", "announced_keys": [key]}
     assert business_date_of_key("reference/merchants/m.csv") is None
-    assert arrival.daily_runs({"asset": [_event("reference/merchants/m.csv")]}) == []
+    no_day = arrival.daily_runs({"asset": [_event("reference/merchants/m.csv")]}, bool)
+    assert no_day == []
+
+
+def test_a_later_announcement_of_a_day_gets_its_own_run_named_by_its_keys() -> None:
+    late = "transactions/ingest_date=2026-11-26/cardnet-009.csv"
+    again = "transactions/ingest_date=2026-11-26/cardnet-001.csv"
+    existing = {"arrival__2026-11-26"}
+    [first] = arrival.daily_runs({"a": [_event(late)]}, existing.__contains__)
+    [same] = arrival.daily_runs({"a": [_event(late), _event(late)]}, existing.__contains__)
+    [other] = arrival.daily_runs({"a": [_event(again)]}, existing.__contains__)
+    assert first["trigger_run_id"].startswith("arrival__2026-11-26__")
+    assert same["trigger_run_id"] == first["trigger_run_id"]  # delivered twice: one run
+    assert other["trigger_run_id"] not in (first["trigger_run_id"], "arrival__2026-11-26")
+    assert first["conf"] == {"business_date": "2026-11-26", "announced_keys": [late]}
+
+
+def test_only_routine_runs_wait_and_skip_and_the_fingerprint_ignores_times() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from fintech_dq.orchestration import batch_state as bs
+
+    assert bs.is_routine("scheduled__2026-11-27T00:00:00+00:00", "scheduled", {})
+    assert bs.is_routine("arrival__2026-11-26", "manual", {"business_date": "2026-11-26"})
+    assert not bs.is_routine("manual__2026-11-27", "manual", {"business_date": "2026-11-26"})
+    reprocess = {"business_date": "2026-11-26", "reprocess_request": "r1"}
+    assert not bs.is_routine("arrival__2026-11-26", "manual", reprocess)
+    now = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+    one = bs.LandedObject("t/a.csv", 10, "e1", now - timedelta(seconds=40))
+    two = bs.LandedObject("t/b.csv", 20, "e2", now - timedelta(seconds=5))
+    assert bs.quiet_for([one, two], now) == timedelta(seconds=5)
+    assert bs.quiet_for([], now) == timedelta(0)
+    touched = bs.LandedObject("t/a.csv", 10, "e1", now)  # copied onto itself
+    assert bs.fingerprint([two, one]) == bs.fingerprint([touched, two])
+    corrected = bs.LandedObject("t/a.csv", 10, "e9", now)  # same name and size, new bytes
+    assert bs.fingerprint([one, two]) != bs.fingerprint([corrected, two])
+    assert bs.fingerprint([one, two]) != bs.fingerprint([one])
 
 
 def test_a_late_run_becomes_an_sla_missed_event() -> None:
@@ -114,6 +150,11 @@ def test_parse_time_settings_come_from_the_environment_only() -> None:
     assert runtime.daily_deadline({"FDQ_DAILY_DEADLINE_SECONDS": "20"}) == timedelta(seconds=20)
     with pytest.raises(ValueError):
         runtime.daily_deadline({"FDQ_DAILY_DEADLINE_SECONDS": "0"})
+    assert runtime.landing_quiet_seconds(env) == 300
+    assert runtime.landing_quiet_seconds({"FDQ_RUNTIME": "local"}) == 10
+    assert runtime.landing_quiet_seconds({"FDQ_LANDING_QUIET_SECONDS": "0"}) == 0
+    with pytest.raises(ValueError):
+        runtime.landing_quiet_seconds({"FDQ_LANDING_QUIET_SECONDS": "-1"})
 
 
 def test_the_local_airflow_gets_the_dags_sqlite_and_the_aws_fdq_connection(

@@ -2,14 +2,17 @@
 
 The asset watcher turns each batch of SQS messages into an asset event whose extra holds
 the trigger's payload (`{"payload": {"message_batch": [...]}}`). Every S3 key of the
-transactions partition names its business date (ingest_date=); each date gets one daily
-run with the fixed run id arrival__<date>, so a file or a day announced twice (two
-messages, two asset events, two runs of this DAG) starts the daily check once.
+transactions partition names its business date (ingest_date=); a date's first
+announcement starts the daily run arrival__<date>, a later one (a late file, a resend) a
+run named after the keys it announces, so the same announcement delivered twice (two
+messages, two asset events) starts one run. Whether a later run checks the day again is
+the daily run's decision: it skips a partition that has not changed since its last check
+(orchestration.batch_state).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -41,12 +44,15 @@ def announced_dates(messages: Iterable[Mapping[str, Any]]) -> dict[date, list[st
     return dict(sorted(found.items()))
 
 
-def daily_runs(asset_events: Mapping[Any, Iterable[Any]]) -> list[dict[str, Any]]:
-    """TriggerDagRunOperator arguments, one per announced day."""
+def daily_runs(
+    asset_events: Mapping[Any, Iterable[Any]], run_exists: Callable[[str], bool]
+) -> list[dict[str, Any]]:
+    """TriggerDagRunOperator arguments, one per announced day. `run_exists(run_id)`: whether
+    the daily DAG has that run (a day's later announcements get runs of their own)."""
     dates = announced_dates(messages_of(asset_events))
     return [
         {
-            "trigger_run_id": arrival_run_id(day),
+            "trigger_run_id": arrival_run_id(day, keys, run_exists(arrival_run_id(day))),
             "conf": {"business_date": day.isoformat(), "announced_keys": sorted(set(keys))[:50]},
         }
         for day, keys in dates.items()

@@ -33,8 +33,11 @@ Starts the daily check as soon as a day's files land, without waiting for the sc
 
 S3 (landing bucket) -> EventBridge -> SQS landing queue -> this DAG's asset watcher.
 Each run reads the announced keys, takes the business date from `ingest_date=` and
-triggers `transactions_dq_daily` with run id `arrival__<date>`: a file (or a day) that is
-announced twice starts one daily run.
+triggers `transactions_dq_daily`: run id `arrival__<date>` for the day's first
+announcement, `arrival__<date>__<hash of the keys>` for a later one (a late file, a
+resend), so the same announcement delivered twice starts one run. The daily run waits for
+the day's files to stop changing and skips the check when they are the ones its last
+check read.
 """
 
 REPROCESS = """\
@@ -61,6 +64,17 @@ TASKS = {
         "Waits (deferred, no worker slot held) until at least one file of the day is in "
         "`s3://<raw>/transactions/ingest_date=<date>/`."
     ),
+    "settle_batch": (
+        "Routine runs (scheduled, on arrival): waits until the day's partition has had no new "
+        "or replaced file for FDQ_LANDING_QUIET_SECONDS (at most 2 hours), so a delivery "
+        "that is still landing is not checked half-way. A manual run or a reprocess goes on "
+        "at once. Returns the partition's fingerprint (keys, sizes, ETags)."
+    ),
+    "skip_if_checked": (
+        "Routine runs: skips the rest of the run when the partition is the one the day's "
+        "last completed check read (a file announced twice; the scheduled run after the "
+        "arrival run). A late or corrected file changes it: the whole day is checked again."
+    ),
     "crawl": (
         "Crawls the day's partition into the Glue Data Catalog; a changed schema becomes a "
         "new table version. On AWS the Glue crawler, locally the same inference with Spark."
@@ -78,7 +92,8 @@ TASKS = {
     "read_results": "Reads the results document the Glue job stored in the audit bucket.",
     "publish": (
         "Publishes the run: CloudWatch metrics, the events (validation.completed / "
-        "validation.failed / batch.blocked) and the audit record."
+        "validation.failed / batch.blocked) and the audit record; then records which "
+        "partition was checked (`results/.../business_date=<date>/last_checked.json`)."
     ),
     "report": "Writes the day's HTML report (charts, trends) to the audit bucket.",
     "deliver_alerts": (
@@ -86,7 +101,10 @@ TASKS = {
         "-> Lambda would), which open alerts and send the e-mails to the local inbox."
     ),
     "announced_days": "Reads the landing events that started this run; one entry per day.",
-    "trigger_daily": "Triggers `transactions_dq_daily` once per day (run id `arrival__<date>`).",
+    "trigger_daily": (
+        "Triggers `transactions_dq_daily` per announced day: `arrival__<date>` first, "
+        "`arrival__<date>__<hash>` for a later announcement of the day."
+    ),
     "record_request": "Checks the request (days, who, why) and writes it to the audit trail.",
     "reprocess_day": "Runs crawl, schema check, validation, publish and report for one day.",
     "record_outcome": "Writes each reprocessed day's outcome to the audit trail.",

@@ -7,6 +7,7 @@ the data interval's start: the scheduled run of the interval [D, D+1) checks day
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -14,6 +15,7 @@ from typing import Any
 
 _INGEST_DATE = re.compile(r"(?:^|/)ingest_date=(\d{4}-\d{2}-\d{2})/")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+ARRIVAL_PREFIX = "arrival__"
 
 
 class RunPlanError(ValueError):
@@ -73,6 +75,15 @@ def landed_keys(messages: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
     return found
 
 
-def arrival_run_id(business_date: date) -> str:
-    """One event-driven run per business date, however often its files are announced."""
-    return f"arrival__{business_date.isoformat()}"
+def arrival_run_id(
+    business_date: date, keys: Iterable[str] = (), day_has_arrival_run: bool = False
+) -> str:
+    """`arrival__<date>` for a day's first announcement. A later one (a late file, a resend)
+    gets its own run, named after the keys it announces, so that one announcement
+    delivered twice still starts one run (orchestration.batch_state decides whether the
+    day changed)."""
+    first = f"{ARRIVAL_PREFIX}{business_date.isoformat()}"
+    if not day_has_arrival_run:
+        return first
+    digest = hashlib.sha256("\n".join(sorted(set(keys))).encode()).hexdigest()[:12]
+    return f"{first}__{digest}"

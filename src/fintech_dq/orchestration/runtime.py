@@ -77,3 +77,19 @@ POLL_VARIABLE = "FDQ_LANDING_POLL_SECONDS"
 def landing_poll_seconds(environ: Mapping[str, str] | None = None) -> int:
     """How often the asset watcher polls the landing queue when it was empty (default 30 s)."""
     return int(_env(environ).get(POLL_VARIABLE) or 30)
+
+
+QUIET_VARIABLE = "FDQ_LANDING_QUIET_SECONDS"
+
+
+def landing_quiet_seconds(environ: Mapping[str, str] | None = None) -> int:
+    """How long a day's partition must go without a new or replaced file before a routine
+    run checks it (FDQ_LANDING_QUIET_SECONDS; default 300 s on AWS, where a sender's upload
+    of several files takes minutes, and 10 s locally, where a landing takes a second)."""
+    raw = _env(environ).get(QUIET_VARIABLE)
+    if raw:
+        seconds = int(raw)
+        if seconds < 0:
+            raise ValueError(f"{QUIET_VARIABLE} must be 0 or more, got {raw!r}")
+        return seconds
+    return 300 if is_aws(environ) else 10

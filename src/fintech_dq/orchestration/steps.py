@@ -8,7 +8,7 @@ functions, so that importing this module while a DAG file is parsed costs nothin
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from fintech_dq.orchestration.run_plan import business_date_for, storage_run_id
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from fintech_dq.pipeline.locations import PipelineLocations
 
 DATA_STATUSES = ("passed", "passed_with_warnings", "failed", "blocked")
+# A routine run waits at most this long for the day's files to stop changing.
+MAX_SETTLE_WAIT = timedelta(hours=2)
 
 
 class BreakingSchemaChange(RuntimeError):
@@ -30,23 +32,70 @@ def locations() -> PipelineLocations:
 
 
 def plan_run(
-    conf: dict[str, Any] | None, data_interval_start: Any, airflow_run_id: str
+    conf: dict[str, Any] | None,
+    data_interval_start: Any,
+    airflow_run_id: str,
+    run_type: str = "manual",
 ) -> dict[str, str]:
     """What every later task needs: the day, a key-safe run id, the resource names and the
-    URIs the sensor and the Glue job read (the account is asked here, at run time)."""
+    URIs the sensor and the Glue job read (the account is asked here, at run time), and
+    whether the run is routine (waits for a quiet partition, skips an unchanged one)."""
+    from fintech_dq.orchestration.batch_state import is_routine
+
     day = business_date_for(conf, data_interval_start)
     where = locations()
     prefix = where.landing_prefix(day)
     return {
         "business_date": day.isoformat(),
         "run_id": storage_run_id(airflow_run_id),
+        "routine": "yes" if is_routine(airflow_run_id, run_type, conf) else "no",
         "raw_bucket": where.raw_bucket,
+        "landing_prefix": prefix,
         "batch_pattern": where.s3_uri(where.raw_bucket, prefix + "*"),
         "input_uri": where.s3_uri(where.raw_bucket, prefix),
         "crawler": where.crawler,
         "validation_job": where.validation_job,
         "results_key": where.results_key(day, storage_run_id(airflow_run_id)),
     }
+
+
+def settle_batch(plan: dict[str, str], run_started: datetime | None) -> dict[str, Any]:
+    """The day's partition as the check will read it, and whether it has settled: quiet for
+    FDQ_LANDING_QUIET_SECONDS (routine runs only), or the run has waited MAX_SETTLE_WAIT
+    (files still trickling in: check what is there; the later ones start runs of their own).
+    """
+    from fintech_dq.infra import aws
+    from fintech_dq.orchestration.batch_state import fingerprint, list_landed, quiet_for
+    from fintech_dq.orchestration.runtime import landing_quiet_seconds
+
+    objects = list_landed(aws.client("s3"), plan["raw_bucket"], plan["landing_prefix"])
+    now = datetime.now(UTC)
+    quiet = quiet_for(objects, now)
+    waited = now - run_started if run_started else timedelta(0)
+    wanted = timedelta(seconds=landing_quiet_seconds())
+    settled = plan["routine"] == "no" or quiet >= wanted or waited >= MAX_SETTLE_WAIT
+    return {
+        "settled": bool(objects) and settled,
+        "fingerprint": fingerprint(objects),
+        "files": len(objects),
+        "quiet_seconds": round(quiet.total_seconds()),
+        "gave_up_waiting": plan["routine"] == "yes"
+        and quiet < wanted
+        and waited >= MAX_SETTLE_WAIT,
+    }
+
+
+def needs_check(plan: dict[str, str], settled: dict[str, Any]) -> bool:
+    """False for a routine run whose partition is the one the day's last check read."""
+    from fintech_dq.infra import aws
+    from fintech_dq.orchestration.batch_state import checked_key, read_checked
+
+    if plan["routine"] == "no":
+        return True
+    where = locations()
+    key = checked_key(where.results_prefix, date.fromisoformat(plan["business_date"]))
+    last = read_checked(aws.client("s3"), where.audit_bucket, key)
+    return last is None or last.get("fingerprint") != settled["fingerprint"]
 
 
 def crawl_locally(plan: dict[str, str]) -> dict[str, Any]:
@@ -92,10 +141,17 @@ def read_results(plan: dict[str, str]) -> dict[str, Any]:
     return summarise(_results_document(plan), plan)
 
 
-def publish(plan: dict[str, str]) -> list[str]:
+def publish(plan: dict[str, str], settled: dict[str, Any]) -> list[str]:
+    """Publishes the run, then records which partition it checked (batch_state)."""
+    from fintech_dq.infra import aws
+    from fintech_dq.orchestration.batch_state import checked_key, record_checked
     from fintech_dq.pipeline.publish import publish_run
 
-    return publish_run(locations(), _results_document(plan))
+    where = locations()
+    published = publish_run(where, _results_document(plan))
+    key = checked_key(where.results_prefix, date.fromisoformat(plan["business_date"]))
+    record_checked(aws.client("s3"), where.audit_bucket, key, settled, plan["run_id"])
+    return published
 
 
 def report(plan: dict[str, str]) -> str:

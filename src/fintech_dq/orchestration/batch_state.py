@@ -1,0 +1,102 @@
+"""Whether a day's delivery has settled, and whether it changed since it was last checked.
+
+The contract lets a day get late files and a sender resend one. So the routine runs of a
+day (the scheduled one, and one per landing announcement) first wait until the day's
+partition has been quiet for a while (no object added or replaced), then compare the
+partition with the one the day's last completed check read: unchanged, the run skips the
+check (a file announced twice, the scheduled run after the arrival run); changed (a late
+file, a corrected resend), the whole day is validated again, so uniqueness and the
+manifest totals see every file. Runs a person asks for (a manual trigger, a reprocess)
+always check and never wait.
+
+The partition is identified by its objects' keys, sizes and ETags (S3's content hash for
+a single-part upload; a corrected file of the same name and size has another ETag).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from fintech_dq.orchestration.run_plan import ARRIVAL_PREFIX
+
+CHECKED_DOCUMENT = "last_checked.json"
+
+
+@dataclass(frozen=True)
+class LandedObject:
+    key: str
+    size: int
+    etag: str
+    last_modified: datetime
+
+
+def list_landed(s3: Any, bucket: str, prefix: str) -> list[LandedObject]:
+    found = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            found.append(
+                LandedObject(
+                    key=str(item["Key"]),
+                    size=int(item["Size"]),
+                    etag=str(item.get("ETag", "")).strip('"'),
+                    last_modified=item["LastModified"],
+                )
+            )
+    return sorted(found, key=lambda o: o.key)
+
+
+def fingerprint(objects: list[LandedObject]) -> str:
+    """The partition's identity: its keys, sizes and ETags (not the times: an object
+    copied onto itself to re-announce it is the same file)."""
+    digest = hashlib.sha256()
+    for item in sorted(objects, key=lambda o: o.key):
+        digest.update(f"{item.key}\t{item.size}\t{item.etag}\n".encode())
+    return digest.hexdigest()
+
+
+def quiet_for(objects: list[LandedObject], now: datetime) -> timedelta:
+    """How long since the newest object landed (zero for an empty partition: not settled)."""
+    if not objects:
+        return timedelta(0)
+    return now - max(item.last_modified for item in objects)
+
+
+def is_routine(run_id: str, run_type: str, conf: dict[str, Any] | None) -> bool:
+    """A run the pipeline started by itself (scheduled, or for a landing announcement).
+
+    Only those wait for a quiet partition and skip an unchanged one; a manual run or a
+    reprocess is a person's request to check the day now.
+    """
+    if (conf or {}).get("reprocess_request"):
+        return False
+    return run_type == "scheduled" or run_id.startswith(ARRIVAL_PREFIX)
+
+
+def checked_key(results_prefix: str, business_date: date) -> str:
+    """Beside the day's results documents (bucket C, under `results/`): the record of the
+    partition its last completed check read."""
+    return f"{results_prefix}business_date={business_date.isoformat()}/{CHECKED_DOCUMENT}"
+
+
+def read_checked(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        return None
+    document: dict[str, Any] = json.loads(body)
+    return document
+
+
+def record_checked(s3: Any, bucket: str, key: str, settled: dict[str, Any], run_id: str) -> None:
+    """After a check completed: which partition (fingerprint, files) it read."""
+    document = {**settled, "run_id": run_id}
+    s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=json.dumps(document, indent=2, sort_keys=True).encode(),
+        ContentType="application/json",
+    )
