@@ -181,3 +181,15 @@ def test_fdq_local_airflow_status_says_when_nothing_runs(run_fdq: Any, tmp_path:
     assert answer.returncode == 1 and "not running" in answer.stdout
     answer = run_fdq("local", "airflow", "down", "--home", str(tmp_path))
     assert answer.returncode == 0 and "no local airflow recorded" in answer.stdout
+
+
+def test_the_business_day_of_a_run_as_the_api_shows_it() -> None:
+    from fintech_dq.orchestration.local_airflow import business_day_of
+
+    scheduled = {"conf": {}, "run_type": "scheduled",
+                 "data_interval_start": "2026-11-29T00:00:00Z"}  # fmt: skip
+    assert business_day_of(scheduled) == "2026-11-29"
+    arrival = {"conf": {"business_date": "2026-11-28"}, "run_type": "manual",
+               "data_interval_start": None}  # fmt: skip
+    assert business_day_of(arrival) == "2026-11-28"
+    assert business_day_of({"conf": {}, "run_type": "manual"}) is None

@@ -48,6 +48,12 @@ def register_airflow(local_verbs: Any) -> None:
     wait.add_argument("--dag-id", required=True)
     wait.add_argument("--run-id", required=True)
     wait.add_argument("--timeout", type=float, default=1200, help="seconds (default 1200)")
+    wait.add_argument(
+        "--whole-day",
+        action="store_true",
+        help="then wait for the DAG's other runs of the same business day too and list them "
+        "all (a routine run skips a day whose files another run already checked)",
+    )
     _home(wait)
     wait.set_defaults(handler=run_wait)
     purge = verbs.add_parser(
@@ -140,15 +146,34 @@ def run_wait(args: argparse.Namespace) -> int:
         raise CliError(f"no local Airflow running (nothing recorded in {args.home})")
     api = la.AirflowApi(record)
     try:
-        run = api.wait_for_run(args.dag_id, args.run_id, timeout=args.timeout)
+        runs = [api.wait_for_run(args.dag_id, args.run_id, timeout=args.timeout)]
+        day = la.business_day_of(runs[0])
+        if args.whole_day and day:
+            others = [r for r in api.runs(args.dag_id) if la.business_day_of(r) == day]
+            runs += [
+                api.wait_for_run(args.dag_id, str(r["dag_run_id"]), timeout=args.timeout)
+                for r in others
+                if r["dag_run_id"] != args.run_id
+            ]
     except la.LocalAirflowError as error:
         raise CliError(str(error)) from error
-    tasks = api.get(f"/dags/{args.dag_id}/dagRuns/{args.run_id}/taskInstances")
-    print(f"{args.dag_id} {args.run_id}: {run.get('state')}")
-    listed = tasks.get("task_instances")
-    for task in listed if isinstance(listed, list) else []:
-        print(f"  {task['task_id']:<20} {task['state']}")
-    return 0 if run.get("state") == "success" else 1
+    for run in runs:
+        run_id = str(run["dag_run_id"])
+        tasks = api.get(f"/dags/{args.dag_id}/dagRuns/{run_id}/taskInstances")
+        listed = tasks.get("task_instances")
+        states = {t["task_id"]: t["state"] for t in listed} if isinstance(listed, list) else {}
+        print(f"{args.dag_id} {run_id}: {run.get('state')}{_what_it_did(states)}")
+        for task_id, state in states.items():
+            print(f"  {task_id:<20} {state}")
+    return 0 if all(run.get("state") == "success" for run in runs) else 1
+
+
+def _what_it_did(states: dict[str, object]) -> str:
+    if states.get("validate") == "success":
+        return " (checked the day)"
+    if states.get("skip_if_checked") == "success" and states.get("validate") == "skipped":
+        return " (skipped the check: the day's files are those another run checked)"
+    return ""
 
 
 def run_purge(args: argparse.Namespace) -> int:

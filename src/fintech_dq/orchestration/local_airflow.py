@@ -323,3 +323,13 @@ class AirflowApi:
                 pass
             time.sleep(3)
         raise LocalAirflowError(f"{dag_id}/{run_id} not in {states} within {timeout:.0f}s")
+
+
+def business_day_of(run: dict[str, object]) -> str | None:
+    """The business date a daily run checks, from the API's view of it: the conf's, else
+    the scheduled interval's start (orchestration.run_plan.business_date_for)."""
+    conf = run.get("conf")
+    if isinstance(conf, dict) and conf.get("business_date"):
+        return str(conf["business_date"])
+    start = run.get("data_interval_start")
+    return str(start)[:10] if start and run.get("run_type") == "scheduled" else None
