@@ -100,3 +100,34 @@ def test_a_day_that_has_not_landed_is_named_in_the_error(
         FileNotFoundError, match=r"nothing landed for 2026-01-01 at s3://.*ingest_date=2026-01-01/"
     ):
         run_validation_job_locally(locations, date(2026, 1, 1), "run-none", local_stack.settings)
+
+
+def test_a_day_run_by_fdq_pipeline_run_is_one_the_daily_dag_finds_checked(
+    local_stack: Any, locations: PipelineLocations, landed: Path
+) -> None:
+    """`fdq pipeline run` records the partition it read, as the DAG's publish does: a routine
+    run of the day skips those files, and a file added to the day makes it check again."""
+    from fintech_dq.orchestration.batch_state import (
+        checked_key,
+        partition_state,
+        read_checked,
+    )
+    from fintech_dq.pipeline.daily import run_business_date
+
+    s3 = local_stack.client("s3")
+    before = partition_state(s3, locations, DAY)
+    outcome = run_business_date(locations, DAY, "run-cli", local_stack.settings)
+    assert outcome.results["run_id"] == "run-cli"
+    recorded = read_checked(s3, locations.audit_bucket, checked_key(locations.results_prefix, DAY))
+    assert recorded == {**before, "run_id": "run-cli"}
+    assert before["files"] == len(
+        list_keys(s3, locations.raw_bucket, locations.landing_prefix(DAY))
+    )
+    # a late file changes the partition the next routine run compares
+    late = locations.landing_prefix(DAY) + "late-001.csv"
+    s3.put_object(Bucket=locations.raw_bucket, Key=late, Body=b"transaction_id\n")
+    try:
+        assert partition_state(s3, locations, DAY)["fingerprint"] != recorded["fingerprint"]
+    finally:
+        s3.delete_object(Bucket=locations.raw_bucket, Key=late)
+    assert partition_state(s3, locations, DAY) == before

@@ -19,9 +19,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fintech_dq.orchestration.run_plan import ARRIVAL_PREFIX
+
+if TYPE_CHECKING:
+    from fintech_dq.pipeline.locations import PipelineLocations
 
 CHECKED_DOCUMENT = "last_checked.json"
 
@@ -91,12 +94,20 @@ def read_checked(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
     return document
 
 
-def record_checked(s3: Any, bucket: str, key: str, settled: dict[str, Any], run_id: str) -> None:
-    """After a check completed: which partition (fingerprint, files) it read."""
+def record_checked(
+    s3: Any, where: PipelineLocations, business_date: date, settled: dict[str, Any], run_id: str
+) -> None:
+    """After a check of the day completed: which partition (fingerprint, files) it read."""
     document = {**settled, "run_id": run_id}
     s3.put_object(
-        Bucket=bucket,
-        Key=key,
+        Bucket=where.audit_bucket,
+        Key=checked_key(where.results_prefix, business_date),
         Body=json.dumps(document, indent=2, sort_keys=True).encode(),
         ContentType="application/json",
     )
+
+
+def partition_state(s3: Any, where: PipelineLocations, business_date: date) -> dict[str, Any]:
+    """The day's partition as a check about to run reads it (what record_checked keeps)."""
+    objects = list_landed(s3, where.raw_bucket, where.landing_prefix(business_date))
+    return {"fingerprint": fingerprint(objects), "files": len(objects)}

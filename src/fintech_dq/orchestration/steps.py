@@ -144,13 +144,13 @@ def read_results(plan: dict[str, str]) -> dict[str, Any]:
 def publish(plan: dict[str, str], settled: dict[str, Any]) -> list[str]:
     """Publishes the run, then records which partition it checked (batch_state)."""
     from fintech_dq.infra import aws
-    from fintech_dq.orchestration.batch_state import checked_key, record_checked
+    from fintech_dq.orchestration.batch_state import record_checked
     from fintech_dq.pipeline.publish import publish_run
 
     where = locations()
     published = publish_run(where, _results_document(plan))
-    key = checked_key(where.results_prefix, date.fromisoformat(plan["business_date"]))
-    record_checked(aws.client("s3"), where.audit_bucket, key, settled, plan["run_id"])
+    day = date.fromisoformat(plan["business_date"])
+    record_checked(aws.client("s3"), where, day, settled, plan["run_id"])
     return published
 
 

@@ -63,6 +63,7 @@ def run_business_date(
     `in_process` runs the validation job in this process's Spark session (see
     `run_validation_job_locally`)."""
     from fintech_dq.events.local_delivery import deliver_pending_events
+    from fintech_dq.orchestration.batch_state import partition_state, record_checked
     from fintech_dq.pipeline.publish import publish_run
     from fintech_dq.pipeline.validation_job import run_validation_job_locally
     from fintech_dq.report import publish_run_report
@@ -71,6 +72,8 @@ def run_business_date(
     settings = settings or aws.settings()
     if not settings.is_local:
         raise RuntimeError("on AWS the daily DAG (MWAA) runs the crawler and the Glue job")
+    s3 = aws.client("s3", settings)
+    checked = partition_state(s3, locations, business_date)  # before anything reads it
     crawl_locally(locations, business_date, settings)
     drift = check_drift(locations, business_date, run_id, settings)
     if drift.breaking:
@@ -80,6 +83,8 @@ def run_business_date(
         locations, business_date, run_id, settings, in_process=in_process
     )
     event_ids = publish_run(locations, results, settings)
+    # as the daily DAG's publish does: a routine run of this day then skips these files
+    record_checked(s3, locations, business_date, checked, run_id)
     report_key = publish_run_report(locations, business_date, run_id, settings)
     delivered = deliver_pending_events(locations, settings)
     return DayOutcome(
