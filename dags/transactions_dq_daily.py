@@ -16,7 +16,7 @@ from airflow.sdk import DAG, CronDataIntervalTimetable, PokeReturnValue, task
 from fintech_dq.orchestration import docs, steps
 from fintech_dq.orchestration.deadline import daily_deadline_alert
 from fintech_dq.orchestration.defaults import TAGS, default_args
-from fintech_dq.orchestration.runtime import AWS_CONN_ID, is_aws
+from fintech_dq.orchestration.runtime import AWS_CONN_ID, is_aws, landing_quiet_seconds
 
 ON_AWS = is_aws()
 
@@ -60,10 +60,16 @@ with DAG(
     )
 
     @task.sensor(
-        poke_interval=15, timeout=3 * 3600, mode="reschedule", doc_md=docs.TASKS["settle_batch"]
+        poke_interval=min(60, max(5, landing_quiet_seconds() // 2)),
+        timeout=3 * 3600,
+        mode="reschedule",
+        doc_md=docs.TASKS["settle_batch"],
     )
     def settle_batch(plan: dict[str, str], **context: Any) -> PokeReturnValue:
-        state = steps.settle_batch(plan, context["dag_run"].start_date)
+        # since this sensor's first poke (not the run's start: a scheduled run may have
+        # waited hours for its batch already)
+        since = context["ti"].get_first_reschedule_date(context) or datetime.now(UTC)
+        state = steps.settle_batch(plan, since)
         return PokeReturnValue(is_done=state["settled"], xcom_value=state)
 
     @task.short_circuit(doc_md=docs.TASKS["skip_if_checked"])

@@ -59,9 +59,9 @@ def plan_run(
     }
 
 
-def settle_batch(plan: dict[str, str], run_started: datetime | None) -> dict[str, Any]:
+def settle_batch(plan: dict[str, str], waiting_since: datetime) -> dict[str, Any]:
     """The day's partition as the check will read it, and whether it has settled: quiet for
-    FDQ_LANDING_QUIET_SECONDS (routine runs only), or the run has waited MAX_SETTLE_WAIT
+    FDQ_LANDING_QUIET_SECONDS (routine runs only), or this wait has lasted MAX_SETTLE_WAIT
     (files still trickling in: check what is there; the later ones start runs of their own).
     """
     from fintech_dq.infra import aws
@@ -71,7 +71,7 @@ def settle_batch(plan: dict[str, str], run_started: datetime | None) -> dict[str
     objects = list_landed(aws.client("s3"), plan["raw_bucket"], plan["landing_prefix"])
     now = datetime.now(UTC)
     quiet = quiet_for(objects, now)
-    waited = now - run_started if run_started else timedelta(0)
+    waited = now - waiting_since
     wanted = timedelta(seconds=landing_quiet_seconds())
     settled = plan["routine"] == "no" or quiet >= wanted or waited >= MAX_SETTLE_WAIT
     return {
