@@ -28,6 +28,10 @@ from fintech_dq.expressions.decimal_text import parse_decimal
 # Manifest totals cover every record whose amount is a decimal at all, even one the
 # contract's type refuses (too many places): parse wide so those still add up.
 _WIDE_PRECISION, _WIDE_SCALE = 38, 12
+# The columns whose totals per currency the manifests reconcile (the contract's amount and
+# its currency); the outputs and the runner read them from here.
+AMOUNT_COLUMN = "amount"
+CURRENCY_COLUMN = "currency"
 # The checked rows' bit masks (engine.bitmasks): contract column i was null; rule i failed
 # (evaluate.FAILED_MASK).
 NULL_MASK = "_dq_null_"
@@ -95,8 +99,8 @@ def compute_figures(
     checked: DataFrame,
     rules: DatasetRules,
     compiled: CompiledRules,
-    amount_column: str = "amount",
-    currency_column: str = "currency",
+    amount_column: str = AMOUNT_COLUMN,
+    currency_column: str = CURRENCY_COLUMN,
 ) -> BatchFigures:
     # Two aggregations in one job. The rows are first counted by their masks: most rows
     # share a handful of (file, currency, failures, nulls) combinations, so this takes a few

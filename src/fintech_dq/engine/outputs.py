@@ -26,7 +26,7 @@ from fintech_dq.checks.base import (
 from fintech_dq.contract import DatasetRules
 from fintech_dq.engine import bitmasks
 from fintech_dq.engine.evaluate import CRITICAL_FLAG, QUARANTINE_FLAG, VIOLATIONS, CompiledRules
-from fintech_dq.engine.metrics import NULL_MASK
+from fintech_dq.engine.metrics import AMOUNT_COLUMN, CURRENCY_COLUMN, NULL_MASK
 from fintech_dq.expressions.card_numbers import contains_unmasked_card_number, mask_card_numbers
 
 
@@ -39,8 +39,8 @@ def rows_for_outputs(
     rules: DatasetRules,
     compiled: CompiledRules,
     every_row: bool = False,
-    amount_column: str = "amount",
-    currency_column: str = "currency",
+    amount_column: str = AMOUNT_COLUMN,
+    currency_column: str = CURRENCY_COLUMN,
 ) -> DataFrame:
     """Only what the figures and the outputs read, before the checked rows are kept.
 

@@ -41,7 +41,7 @@ from fintech_dq.engine.evaluate import (
     with_violations,
 )
 from fintech_dq.engine.history import load_history
-from fintech_dq.engine.metrics import compute_figures
+from fintech_dq.engine.metrics import AMOUNT_COLUMN, CURRENCY_COLUMN, compute_figures
 from fintech_dq.engine.outputs import (
     count_written,
     processed_rows,
@@ -67,8 +67,6 @@ from fintech_dq.ingest import RawBatch, read_batch
 from fintech_dq.spark_session import apply_required_conf
 
 ID_COLUMN = "transaction_id"
-AMOUNT_COLUMN = "amount"
-CURRENCY_COLUMN = "currency"
 
 
 def validate_batch(
