@@ -108,7 +108,6 @@ def test_a_day_run_by_fdq_pipeline_run_is_one_the_daily_dag_finds_checked(
     """`fdq pipeline run` records the partition it read, as the DAG's publish does: a routine
     run of the day skips those files, and a file added to the day makes it check again."""
     from fintech_dq.orchestration.batch_state import (
-        checked_key,
         partition_state,
         read_checked,
     )
@@ -118,7 +117,7 @@ def test_a_day_run_by_fdq_pipeline_run_is_one_the_daily_dag_finds_checked(
     before = partition_state(s3, locations, DAY)
     outcome = run_business_date(locations, DAY, "run-cli", local_stack.settings)
     assert outcome.results["run_id"] == "run-cli"
-    recorded = read_checked(s3, locations.audit_bucket, checked_key(locations.results_prefix, DAY))
+    recorded = read_checked(s3, locations, DAY)
     assert recorded == {**before, "run_id": "run-cli"}
     assert before["files"] == len(
         list_keys(s3, locations.raw_bucket, locations.landing_prefix(DAY))

@@ -85,9 +85,11 @@ def checked_key(results_prefix: str, business_date: date) -> str:
     return f"{results_prefix}business_date={business_date.isoformat()}/{CHECKED_DOCUMENT}"
 
 
-def read_checked(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
+def read_checked(s3: Any, where: PipelineLocations, business_date: date) -> dict[str, Any] | None:
+    """What the day's last completed check recorded (record_checked), or None."""
+    key = checked_key(where.results_prefix, business_date)
     try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        body = s3.get_object(Bucket=where.audit_bucket, Key=key)["Body"].read()
     except s3.exceptions.NoSuchKey:
         return None
     document: dict[str, Any] = json.loads(body)
@@ -109,5 +111,8 @@ def record_checked(
 
 def partition_state(s3: Any, where: PipelineLocations, business_date: date) -> dict[str, Any]:
     """The day's partition as a check about to run reads it (what record_checked keeps)."""
-    objects = list_landed(s3, where.raw_bucket, where.landing_prefix(business_date))
+    return summary(list_landed(s3, where.raw_bucket, where.landing_prefix(business_date)))
+
+
+def summary(objects: list[LandedObject]) -> dict[str, Any]:
     return {"fingerprint": fingerprint(objects), "files": len(objects)}

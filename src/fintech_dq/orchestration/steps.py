@@ -65,7 +65,7 @@ def settle_batch(plan: dict[str, str], waiting_since: datetime) -> dict[str, Any
     (files still trickling in: check what is there; the later ones start runs of their own).
     """
     from fintech_dq.infra import aws
-    from fintech_dq.orchestration.batch_state import fingerprint, list_landed, quiet_for
+    from fintech_dq.orchestration.batch_state import list_landed, quiet_for, summary
     from fintech_dq.orchestration.runtime import landing_quiet_seconds
 
     objects = list_landed(aws.client("s3"), plan["raw_bucket"], plan["landing_prefix"])
@@ -76,8 +76,7 @@ def settle_batch(plan: dict[str, str], waiting_since: datetime) -> dict[str, Any
     settled = plan["routine"] == "no" or quiet >= wanted or waited >= MAX_SETTLE_WAIT
     return {
         "settled": bool(objects) and settled,
-        "fingerprint": fingerprint(objects),
-        "files": len(objects),
+        **summary(objects),
         "quiet_seconds": round(quiet.total_seconds()),
         "gave_up_waiting": plan["routine"] == "yes"
         and quiet < wanted
@@ -88,13 +87,12 @@ def settle_batch(plan: dict[str, str], waiting_since: datetime) -> dict[str, Any
 def needs_check(plan: dict[str, str], settled: dict[str, Any]) -> bool:
     """False for a routine run whose partition is the one the day's last check read."""
     from fintech_dq.infra import aws
-    from fintech_dq.orchestration.batch_state import checked_key, read_checked
+    from fintech_dq.orchestration.batch_state import read_checked
 
     if plan["routine"] == "no":
         return True
-    where = locations()
-    key = checked_key(where.results_prefix, date.fromisoformat(plan["business_date"]))
-    last = read_checked(aws.client("s3"), where.audit_bucket, key)
+    day = date.fromisoformat(plan["business_date"])
+    last = read_checked(aws.client("s3"), locations(), day)
     return last is None or last.get("fingerprint") != settled["fingerprint"]
 
 
