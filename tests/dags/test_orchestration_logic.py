@@ -193,3 +193,32 @@ def test_the_business_day_of_a_run_as_the_api_shows_it() -> None:
                "data_interval_start": None}  # fmt: skip
     assert business_day_of(arrival) == "2026-11-28"
     assert business_day_of({"conf": {}, "run_type": "manual"}) is None
+
+
+def test_an_unreadable_check_record_means_the_day_is_checked_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import io
+
+    from fintech_dq.orchestration import batch_state as bs
+    from fintech_dq.pipeline.locations import PipelineLocations
+
+    class _S3:  # get_object only, as boto3 answers it
+        class exceptions:  # boto3 names it so
+            NoSuchKey = KeyError
+
+        def __init__(self, body: bytes | None) -> None:
+            self.body = body
+
+        def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+            if self.body is None:
+                raise KeyError(Key)
+            return {"Body": io.BytesIO(self.body)}
+
+    where = PipelineLocations(env_name="local", account="123456789012")
+    day = date(2026, 11, 26)
+    assert bs.read_checked(_S3(None), where, day) is None
+    assert bs.read_checked(_S3(b'{"fingerprint": "f"}'), where, day) == {"fingerprint": "f"}
+    assert bs.read_checked(_S3(b"{trunc"), where, day) is None
+    assert bs.checked_key(where.results_prefix, day) in caplog.text
+    assert bs.read_checked(_S3(b"[1, 2]"), where, day) is None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from fintech_dq.pipeline.locations import PipelineLocations
 
 CHECKED_DOCUMENT = "last_checked.json"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -86,14 +88,21 @@ def checked_key(results_prefix: str, business_date: date) -> str:
 
 
 def read_checked(s3: Any, where: PipelineLocations, business_date: date) -> dict[str, Any] | None:
-    """What the day's last completed check recorded (record_checked), or None."""
+    """What the day's last completed check recorded (record_checked), or None. A record
+    that cannot be read counts as none (logged with its key): the day is checked again,
+    the safe side, instead of the run failing on a file only the pipeline writes."""
     key = checked_key(where.results_prefix, business_date)
     try:
         body = s3.get_object(Bucket=where.audit_bucket, Key=key)["Body"].read()
     except s3.exceptions.NoSuchKey:
         return None
-    document: dict[str, Any] = json.loads(body)
-    return document
+    try:
+        document = json.loads(body)
+    except ValueError as error:
+        _log.warning("s3://%s/%s is not JSON (%s): checking the day again",
+                     where.audit_bucket, key, error)  # fmt: skip
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def record_checked(
