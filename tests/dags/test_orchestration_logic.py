@@ -222,3 +222,19 @@ def test_an_unreadable_check_record_means_the_day_is_checked_again(
     assert bs.read_checked(_S3(b"{trunc"), where, day) is None
     assert bs.checked_key(where.results_prefix, day) in caplog.text
     assert bs.read_checked(_S3(b"[1, 2]"), where, day) is None
+
+
+def test_a_routine_run_checks_a_day_again_when_its_files_or_the_rules_changed() -> None:
+    from fintech_dq.orchestration.batch_state import why_check
+
+    settled = {"fingerprint": "f1", "files": 3}
+    last = {"fingerprint": "f1", "files": 3, "run_id": "r", "rules_sha256": "s1"}
+    assert why_check(last, settled, "s1") is None
+    assert why_check(None, settled, "s1") == "no completed check of the day is recorded"
+    assert why_check(last, {**settled, "fingerprint": "f2"}, "s1") == (
+        "the day's files changed since its last check"
+    )
+    assert why_check(last, settled, "s2") == "the rules changed since the day's last check"
+    # a record written before the rules were recorded: checked again, once
+    older = {k: v for k, v in last.items() if k != "rules_sha256"}
+    assert why_check(older, settled, "s1") == "the rules changed since the day's last check"

@@ -118,7 +118,11 @@ def test_a_day_run_by_fdq_pipeline_run_is_one_the_daily_dag_finds_checked(
     outcome = run_business_date(locations, DAY, "run-cli", local_stack.settings)
     assert outcome.results["run_id"] == "run-cli"
     recorded = read_checked(s3, locations, DAY)
-    assert recorded == {**before, "run_id": "run-cli"}
+    assert recorded == {
+        **before,
+        "run_id": "run-cli",
+        "rules_sha256": outcome.results["rules"]["sha256"],
+    }
     assert before["files"] == len(
         list_keys(s3, locations.raw_bucket, locations.landing_prefix(DAY))
     )

@@ -6,8 +6,9 @@ partition has been quiet for a while (no object added or replaced), then compare
 partition with the one the day's last completed check read: unchanged, the run skips the
 check (a file announced twice, the scheduled run after the arrival run); changed (a late
 file, a corrected resend), the whole day is validated again, so uniqueness and the
-manifest totals see every file. Runs a person asks for (a manual trigger, a reprocess)
-always check and never wait.
+manifest totals see every file. The same goes for a change of the rules file (a new
+release, an accepted schema change): the day is checked again under the new rules. Runs a
+person asks for (a manual trigger, a reprocess) always check and never wait.
 
 The partition is identified by its objects' keys, sizes and ETags (S3's content hash for
 a single-part upload; a corrected file of the same name and size has another ETag).
@@ -106,16 +107,36 @@ def read_checked(s3: Any, where: PipelineLocations, business_date: date) -> dict
 
 
 def record_checked(
-    s3: Any, where: PipelineLocations, business_date: date, settled: dict[str, Any], run_id: str
+    s3: Any,
+    where: PipelineLocations,
+    business_date: date,
+    settled: dict[str, Any],
+    run_id: str,
+    rules_sha256: str,
 ) -> None:
-    """After a check of the day completed: which partition (fingerprint, files) it read."""
-    document = {**settled, "run_id": run_id}
+    """After a check of the day completed: which partition (fingerprint, files) it read,
+    under which rules (the sha256 of the rules file its results document names)."""
+    document = {**settled, "run_id": run_id, "rules_sha256": rules_sha256}
     s3.put_object(
         Bucket=where.audit_bucket,
         Key=checked_key(where.results_prefix, business_date),
         Body=json.dumps(document, indent=2, sort_keys=True).encode(),
         ContentType="application/json",
     )
+
+
+def why_check(
+    last: dict[str, Any] | None, settled: dict[str, Any], rules_sha256: str
+) -> str | None:
+    """Why a routine run must check the day (None: the last check read these files under
+    these rules). A record from before rules were recorded counts as other rules."""
+    if last is None:
+        return "no completed check of the day is recorded"
+    if last.get("fingerprint") != settled["fingerprint"]:
+        return "the day's files changed since its last check"
+    if last.get("rules_sha256") != rules_sha256:
+        return "the rules changed since the day's last check"
+    return None
 
 
 def partition_state(s3: Any, where: PipelineLocations, business_date: date) -> dict[str, Any]:

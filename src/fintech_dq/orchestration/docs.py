@@ -71,9 +71,10 @@ TASKS = {
         "at once. Returns the partition's fingerprint (keys, sizes, ETags)."
     ),
     "skip_if_checked": (
-        "Routine runs: skips the rest of the run when the partition is the one the day's "
-        "last completed check read (a file announced twice; the scheduled run after the "
-        "arrival run). A late or corrected file changes it: the whole day is checked again."
+        "Routine runs: skips the rest of the run when the partition and the rules file are "
+        "the ones the day's last completed check read (a file announced twice; the scheduled "
+        "run after the arrival run). A late or corrected file, or new rules: the whole day is "
+        "checked again; the log says why."
     ),
     "crawl": (
         "Crawls the day's partition into the Glue Data Catalog; a changed schema becomes a "

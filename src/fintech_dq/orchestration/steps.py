@@ -8,6 +8,7 @@ functions, so that importing this module while a DAG file is parsed costs nothin
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 DATA_STATUSES = ("passed", "passed_with_warnings", "failed", "blocked")
 # A routine run waits at most this long for the day's files to stop changing.
 MAX_SETTLE_WAIT = timedelta(hours=2)
+_log = logging.getLogger(__name__)
 
 
 class BreakingSchemaChange(RuntimeError):
@@ -85,15 +87,20 @@ def settle_batch(plan: dict[str, str], waiting_since: datetime) -> dict[str, Any
 
 
 def needs_check(plan: dict[str, str], settled: dict[str, Any]) -> bool:
-    """False for a routine run whose partition is the one the day's last check read."""
+    """False for a routine run whose partition and rules are the ones the day's last check
+    read (the rules this deployment's package holds: the ones its validation job runs)."""
     from fintech_dq.infra import aws
-    from fintech_dq.orchestration.batch_state import read_checked
+    from fintech_dq.orchestration.batch_state import read_checked, why_check
+    from fintech_dq.rules import load_dataset_rules
 
     if plan["routine"] == "no":
         return True
+    where = locations()
     day = date.fromisoformat(plan["business_date"])
-    last = read_checked(aws.client("s3"), locations(), day)
-    return last is None or last.get("fingerprint") != settled["fingerprint"]
+    last = read_checked(aws.client("s3"), where, day)
+    reason = why_check(last, settled, load_dataset_rules(where.dataset).source_sha256)
+    _log.info("%s: %s", day, reason or "its files and rules are unchanged since its last check")
+    return reason is not None
 
 
 def crawl_locally(plan: dict[str, str]) -> dict[str, Any]:
@@ -146,9 +153,12 @@ def publish(plan: dict[str, str], settled: dict[str, Any]) -> list[str]:
     from fintech_dq.pipeline.publish import publish_run
 
     where = locations()
-    published = publish_run(where, _results_document(plan))
+    document = _results_document(plan)
+    published = publish_run(where, document)
     day = date.fromisoformat(plan["business_date"])
-    record_checked(aws.client("s3"), where, day, settled, plan["run_id"])
+    record_checked(
+        aws.client("s3"), where, day, settled, plan["run_id"], document["rules"]["sha256"]
+    )
     return published
 
 

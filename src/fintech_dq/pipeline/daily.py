@@ -84,7 +84,7 @@ def run_business_date(
     )
     event_ids = publish_run(locations, results, settings)
     # as the daily DAG's publish does: a routine run of this day then skips these files
-    record_checked(s3, locations, business_date, checked, run_id)
+    record_checked(s3, locations, business_date, checked, run_id, results["rules"]["sha256"])
     report_key = publish_run_report(locations, business_date, run_id, settings)
     delivered = deliver_pending_events(locations, settings)
     return DayOutcome(
