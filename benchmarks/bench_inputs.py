@@ -8,6 +8,7 @@ what any Spark user would write to load the delivered files, with no validation.
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import time
@@ -111,6 +112,33 @@ def existing_business_date(data_root: Path, rows: int) -> date | None:
     if not marker.exists():
         return None
     return date.fromisoformat(json.loads(marker.read_text())["business_date"])
+
+
+@dataclass(frozen=True)
+class ProfiledDay:
+    """What a profiling script (step_timings, parse_per_file) is asked to run on."""
+
+    root: Path  # var/bench-data/rows=N
+    day_dir: Path  # its transactions/ingest_date=<date>/
+    business_date: date
+    repeat: int
+    cores: int
+
+
+def profiled_day(description: str, default_repeat: int) -> ProfiledDay:
+    """The command line every profiling script takes: a generated day's root, --repeat,
+    --cores; a root without a complete day is a usage error."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("data", type=Path, help="a generated day's root: var/bench-data/rows=N")
+    parser.add_argument("--repeat", type=int, default=default_repeat, help="runs in this process")
+    parser.add_argument("--cores", type=int, default=2, help="local[N] Spark")
+    arguments = parser.parse_args()
+    rows = int(arguments.data.name.removeprefix("rows="))
+    business_date = existing_business_date(arguments.data.parent, rows)
+    if business_date is None:
+        parser.error(f"{arguments.data} holds no complete benchmark day")
+    day_dir = arguments.data / "transactions" / f"ingest_date={business_date.isoformat()}"
+    return ProfiledDay(arguments.data, day_dir, business_date, arguments.repeat, arguments.cores)
 
 
 def _same_params(marker: Path, wanted: dict[str, Any]) -> bool:

@@ -15,7 +15,6 @@ The data folder is one the benchmark generated (scripts/benchmark --rows N).
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 import time
@@ -25,7 +24,7 @@ from datetime import time as clock_time
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench_inputs import existing_business_date
+from bench_inputs import profiled_day
 
 from fintech_dq import kept_rows
 from fintech_dq.contract import load_rules
@@ -40,26 +39,16 @@ T = TypeVar("T")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data", type=Path, help="a generated day's root: var/bench-data/rows=N")
-    parser.add_argument("--repeat", type=int, default=2, help="runs in this process")
-    parser.add_argument("--cores", type=int, default=2, help="local[N] Spark")
-    arguments = parser.parse_args()
-
-    rows = int(arguments.data.name.removeprefix("rows="))
-    business_date = existing_business_date(arguments.data.parent, rows)
-    if business_date is None:
-        parser.error(f"{arguments.data} holds no complete benchmark day")
-    day = arguments.data / "transactions" / f"ingest_date={business_date.isoformat()}"
-    references = {"merchants": str(arguments.data / "reference/merchants/merchants.csv")}
-    spark = local_spark(cores=arguments.cores)
+    asked = profiled_day(__doc__.split("\n\n")[0], default_repeat=2)
+    references = {"merchants": str(asked.root / "reference/merchants/merchants.csv")}
+    spark = local_spark(cores=asked.cores)
     jvm_calls.install()  # as validate_batch does
     jvm: Any = spark.sparkContext._jvm
     timer = _StepTimer(int(jvm.java.lang.ProcessHandle.current().pid()))
     out = Path(tempfile.mkdtemp(prefix="fdq-steps-"))
-    for repeat in range(arguments.repeat):
-        print(f"--- run {repeat + 1} of {arguments.repeat}", flush=True)
-        _timed_run(spark, timer, str(day), business_date, references, out)
+    for repeat in range(asked.repeat):
+        print(f"--- run {repeat + 1} of {asked.repeat}", flush=True)
+        _timed_run(spark, timer, str(asked.day_dir), asked.business_date, references, out)
     print(f"outputs in {out} (delete at will)")
 
 
