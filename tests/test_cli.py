@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,11 @@ def test_rules_check_reports_problems_with_file_and_line(tmp_path: Path) -> None
     assert "columns.a.type" in result.stderr
 
 
-def test_validate_refuses_a_missing_input(tmp_path: Path) -> None:
+@pytest.mark.parametrize("given", ["nope.csv", "empty"])
+def test_validate_refuses_a_missing_input_or_a_folder_without_data(
+    tmp_path: Path, given: str
+) -> None:
+    (tmp_path / "empty").mkdir()
     result = subprocess.run(
         [
             *FDQ,
@@ -62,7 +67,7 @@ def test_validate_refuses_a_missing_input(tmp_path: Path) -> None:
             "--business-date",
             "2026-11-28",
             "--input",
-            str(tmp_path / "nope.csv"),
+            str(tmp_path / given),
             "--out",
             str(tmp_path / "out"),
         ],
@@ -70,4 +75,24 @@ def test_validate_refuses_a_missing_input(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 2
-    assert "nope.csv does not exist" in result.stderr
+    expected = "does not exist" if given == "nope.csv" else "holds no data files"
+    assert f"{tmp_path / given} {expected}" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_output_cut_short_by_its_reader_ends_quietly() -> None:
+    """`fdq rules show | head -1`: no BrokenPipeError traceback, exit 141 like Unix tools."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write: every write fails
+    try:
+        result = subprocess.run(
+            [*FDQ, "rules", "show", "--dataset", "transactions"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141, result.stderr
+    assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr

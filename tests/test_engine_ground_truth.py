@@ -113,6 +113,12 @@ def test_second_day_catches_ids_seen_the_day_before(two_days: dict[str, Any]) ->
     results = {r["rule_id"]: r for r in two_days["results"][1].document["rule_results"]}
     assert results["transaction_id.not_seen_recently"]["failures"] == len(seen)
     assert two_days["results"][1].document["metrics"]["history_days_for_ids"] == 1
+    # the first day had no processed history: the rule says so instead of passing
+    first = {r["rule_id"]: r for r in two_days["results"][0].document["rule_results"]}
+    assert first["transaction_id.not_seen_recently"]["status"] == "not_evaluated"
+    assert "no processed data of the 90 days before" in str(
+        first["transaction_id.not_seen_recently"]["details"]
+    )
 
 
 def test_results_document_is_written_and_complete(two_days: dict[str, Any]) -> None:

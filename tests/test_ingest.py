@@ -509,8 +509,8 @@ def test_spark_quirks_that_ingest_works_around(spark: Any) -> None:
     assert got[2]["json"] == "1.23456789E7"  # a JSON number goes through a double
 
 
-def test_no_inputs_give_empty_frames(spark: Any, tmp_path: Path) -> None:
-    batch = read_batch(spark, [str(tmp_path)], COLUMNS)
+def test_no_inputs_give_empty_frames(spark: Any) -> None:
+    batch = read_batch(spark, [], COLUMNS)
     assert batch.files == [] and batch.findings == []
     assert batch.records.count() == 0 and batch.rejected.count() == 0
     assert "_source_line" in batch.records.columns
@@ -530,3 +530,10 @@ def test_discover_inputs(tmp_path: Path) -> None:
         discover_inputs([str(tmp_path)])
     with pytest.raises(ValueError, match="is a manifest"):
         discover_inputs([str(tmp_path / "a.jsonl.manifest.json")])
+    # a folder with no data file (empty, or manifests only) is not a clean day of 0 rows
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "manifests").mkdir()
+    _write(tmp_path / "manifests" / "a.csv.manifest.json", b"{}")
+    for folder in ("empty", "manifests"):
+        with pytest.raises(ValueError, match=f"input {tmp_path / folder} holds no data files"):
+            discover_inputs([str(tmp_path / "a.jsonl"), str(tmp_path / folder)])

@@ -138,3 +138,15 @@ def test_nothing_more_after_the_last_tier_without_repeats() -> None:
         {"version": 1, "severities": {"error": {"tiers": [{"tier": 1, "after": "0s"}]}}}
     ).for_severity("error")
     assert next_time(alert(), policy) is None
+
+
+def test_an_e_mail_names_the_first_failing_rules_and_says_how_many_more() -> None:
+    from fintech_dq.alerts.messages import RULES_SHOWN, Notification
+
+    failing = [{"rule_id": f"rule_{n:02d}"} for n in range(RULES_SHOWN + 10)]
+    body = Notification(alert(details={"failing_rules": failing}), 1, "opened").body
+    line = next(x for x in body.splitlines() if x.startswith("rules "))
+    assert line.count("rule_") == RULES_SHOWN and "rule_19" in line and "rule_20" not in line
+    assert line.endswith("and 10 more (see the report)")
+    few = Notification(alert(details={"failing_rules": failing[:2]}), 1, "opened").body
+    assert "rules      rule_00, rule_01\n" in few

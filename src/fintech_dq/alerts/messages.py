@@ -9,6 +9,7 @@ from fintech_dq.alerts.model import Alert, format_time
 from fintech_dq.masking import mask_card_numbers_in_text
 
 RUNBOOK = "docs/alerting.md#runbook-{anchor}"
+RULES_SHOWN = 20  # failing rules named in an e-mail; the report lists them all
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,11 @@ class Notification:
         ]
         failing = alert.details.get("failing_rules") or []
         if failing:
-            lines.append("rules      " + ", ".join(str(r.get("rule_id")) for r in failing[:20]))
+            shown = ", ".join(str(r.get("rule_id")) for r in failing[:RULES_SHOWN])
+            more = len(failing) - RULES_SHOWN
+            lines.append(
+                f"rules      {shown}" + (f" and {more} more (see the report)" if more > 0 else "")
+            )
         if alert.details.get("blocked_by"):
             lines.append(f"blocked by {alert.details['blocked_by']}")
         for name, uri in sorted(alert.links.items()):

@@ -14,7 +14,7 @@ DEFAULT_STATE_DIR = Path("var/emulator")
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "local",
-        help="the local AWS emulator: up, down, status, env, deploy",
+        help="the local runtime: the AWS emulator (up, down, status, env, deploy), Airflow, mail",
         description=(
             "The local runtime's AWS: moto in server mode, its own process on 127.0.0.1. "
             "It keeps its state in memory while it runs. Clients reach it through "
@@ -198,6 +198,7 @@ def run_deploy(args: argparse.Namespace) -> int:
             counts[item.status] += 1
         print(
             f"[local] what the emulator's CloudFormation left out: {counts[FILLED]} filled in, "
-            f"{counts[STAND_IN]} stand-ins, {counts[NOT_REPRESENTED]} NOT emulated (see above)"
+            f"{counts[STAND_IN]} stand-ins, {counts[NOT_REPRESENTED]} NOT emulated "
+            "(each listed above with why)"
         )
     return 0

@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from fintech_dq.report.publisher import HISTORY_DAYS
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -14,8 +16,8 @@ def register(subparsers: Any) -> None:
         help="build the HTML data-quality report of a run and the index across days",
         description=(
             "Render the self-contained HTML report of a run from its results document, the "
-            "last 30 days' documents and the day's schema diff in bucket C; store it at the "
-            "run's report key and refresh the index. --out also saves copies locally."
+            f"last {HISTORY_DAYS} days' documents and the day's schema diff in bucket C; store "
+            "it at the run's report key and refresh the index. --out also saves copies locally."
         ),
     )
     parser.add_argument("--date", required=True, type=date.fromisoformat, help="business date")

@@ -292,6 +292,13 @@ def check_records(
         )
     elif history_rules:
         records = records.withColumn(HISTORY_SEEN_DATE, F.lit(None).cast("date"))
+    if not history_days:  # nothing to compare with: not a pass (e.g. a wrong location)
+        where = f"under {processed_root}" if processed_root else "(no processed data given)"
+        for rule in history_rules:
+            unavailable[rule.id] = (
+                f"no processed data of the {rule.params['lookback_days']} days before "
+                f"{business_date.isoformat()} {where}"
+            )
     ctx = CheckContext(rules=rules, business_date=business_date, now=now)
     compiled = compile_rules(row_rules, ctx, unavailable)
     prepared = with_pan_scan(with_typed_columns(records, rules), rules)

@@ -23,6 +23,7 @@ from typing import Any
 
 from fintech_dq.infra import aws
 from fintech_dq.infra.template import Resolver, TemplateError, parameter_values, parse_template
+from fintech_dq.notify.relay import EMAIL_PROTOCOLS
 
 # Properties the emulator's CloudFormation applies itself, per resource type it supports.
 APPLIED_BY_EMULATOR: dict[str, set[str]] = {
@@ -544,7 +545,7 @@ class _StackFiller:
             self._done(
                 logical,
                 "AWS::SNS::Subscription",
-                f"{props['Protocol']} {props['Endpoint']} on {topic} (nothing is sent locally)",
+                f"{props['Protocol']} {props['Endpoint']} on {topic} ({_local_delivery(props)})",
             )
         ]
 
@@ -961,3 +962,10 @@ def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise FillInError(f"lifecycle rule {rule['Id']}: {sorted(unknown)} not handled")
     return api
+
+
+def _local_delivery(subscription: dict[str, Any]) -> str:
+    """What becomes of a subscription's messages locally (the emulator's SNS sends none)."""
+    if subscription["Protocol"] in EMAIL_PROTOCOLS:
+        return "delivered to the local SMTP inbox by the local runtime"
+    return "not delivered locally"

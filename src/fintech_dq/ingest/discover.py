@@ -40,16 +40,18 @@ def discover_inputs(paths: Sequence[str], inputs: Inputs | None = None) -> list[
 
     Inside a folder, manifests and hidden or underscore files (`.crc`, `_SUCCESS`) are
     skipped; any other file must be a data file, since silently ignoring one would lose its
-    records.
+    records. A folder or prefix without any data file is a ValueError too.
     """
     inputs = inputs or Inputs()
     found: dict[str, str] = {}
     for given in paths:
         expanded = inputs.expand(given)
         is_file = expanded == [given]
-        for path in expanded:
-            if not is_file and path.lower().endswith(MANIFEST_SUFFIX):
-                continue
+        data_files = [p for p in expanded if is_file or not p.lower().endswith(MANIFEST_SUFFIX)]
+        if not data_files:
+            # An empty or wrong folder must not read as a clean day of zero rows.
+            raise ValueError(f"input {given} holds no data files (.csv, .jsonl, .json, .parquet)")
+        for path in data_files:
             file_kind(path)  # raises for a file that is not a data file
             found.setdefault(inputs.identity(path), path)
     return sorted(found.values())
