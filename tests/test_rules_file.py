@@ -79,9 +79,31 @@ def test_minimal_file_loads_and_generates_required_and_type_rules() -> None:
 def test_misspelt_key_names_line_and_suggests() -> None:
     text = MINIMAL.replace("    column: amount\n", "    colum: amount\n")
     assert problems_of(text) == [
-        "demo.yaml:7:5: rules[0]: 'column' is missing",
-        "demo.yaml:7:5: rules[0]: unknown key 'colum' (did you mean 'column'?)",
+        "demo.yaml:7:5: rules[0]: 'column' is missing",  # a missing key: the rule's start
+        "demo.yaml:9:5: rules[0]: unknown key 'colum' (did you mean 'column'?)",
     ]
+
+
+def test_misspelt_rule_key_is_reported_at_its_own_line() -> None:
+    text = MINIMAL.replace("    severity: error\n", "    severty: error\n")
+    assert "demo.yaml:11:5: rules[0]: unknown key 'severty' (did you mean 'severity'?)" in (
+        problems_of(text)
+    )
+
+
+def test_misspelt_top_level_key_is_reported_at_its_own_line() -> None:
+    text = MINIMAL + "schema_polcy:\n  extra_column: additive\n"
+    assert problems_of(text) == [
+        "demo.yaml:13:1: top level: unknown key 'schema_polcy' (did you mean 'schema_policy'?)"
+    ]
+
+
+def test_each_unknown_key_of_one_mapping_has_its_own_line() -> None:
+    text = MINIMAL.replace("    column: amount\n", "    column: amount\n    colour: red\n")
+    text = text.replace("    severity: error\n", "    severty: error\n")
+    problems = problems_of(text)
+    assert any(p.startswith("demo.yaml:10:5: rules[0]: unknown key 'colour'") for p in problems)
+    assert any(p.startswith("demo.yaml:12:5: rules[0]: unknown key 'severty'") for p in problems)
 
 
 def test_unknown_rule_type_is_an_error_not_a_skip() -> None:

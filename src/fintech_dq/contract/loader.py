@@ -147,7 +147,14 @@ class _Problems:
         self.items: list[str] = []
 
     def add(self, path: tuple[str | int, ...], message: str) -> None:
-        line, column = self.document.where(path)
+        self._at(self.document.where(path), message)
+
+    def add_at_key(self, path: tuple[str | int, ...], message: str) -> None:
+        """A problem with the key ending `path` itself, e.g. a misspelt key."""
+        self._at(self.document.where_key(path), message)
+
+    def _at(self, position: tuple[int, int], message: str) -> None:
+        line, column = position
         self.items.append(f"{self.source}:{line}:{column}: {message}")
 
 
@@ -157,20 +164,25 @@ def _check_schema(
     validator = jsonschema.Draft202012Validator(schema)
     for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path))):
         path = (*base, *error.absolute_path)
-        problems.add(path, _describe(error, path, schema))
+        if error.validator == "additionalProperties":
+            _report_unknown_keys(error, path, problems)
+        else:
+            problems.add(path, _describe(error, path, schema))
+
+
+def _report_unknown_keys(
+    error: jsonschema.ValidationError, path: tuple[str | int, ...], problems: _Problems
+) -> None:
+    """One problem per unknown key, at the key's own line: the mapping may be long."""
+    known = sorted(error.schema.get("properties", {}))
+    for key in (key for key in error.instance if key not in known):
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
+        problems.add_at_key((*path, key), f"{_path_text(path)}: unknown key '{key}'{hint}")
 
 
 def _describe(error: jsonschema.ValidationError, path: tuple[Any, ...], schema: Any) -> str:
     where = _path_text(path)
-    if error.validator == "additionalProperties":
-        known = sorted(error.schema.get("properties", {}))
-        extras = [key for key in error.instance if key not in known]
-        parts = []
-        for key in extras:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
-            parts.append(f"unknown key '{key}'{hint}")
-        return f"{where}: " + "; ".join(parts)
     if error.validator == "required":
         return f"{where}: {error.message.replace('is a required property', 'is missing')}"
     if error.validator == "enum":

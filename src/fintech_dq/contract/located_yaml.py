@@ -16,10 +16,11 @@ Path = tuple[str | int, ...]
 
 @dataclass
 class LocatedDocument:
-    """A parsed YAML document and the (line, column) of each value, by path."""
+    """A parsed YAML document and the (line, column) of each value and each key, by path."""
 
     value: Any
     locations: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    key_locations: dict[Path, tuple[int, int]] = field(default_factory=dict)
     problems: list[tuple[int, int, str]] = field(default_factory=list)
 
     def where(self, path: Path) -> tuple[int, int]:
@@ -28,6 +29,10 @@ class LocatedDocument:
         while probe not in self.locations and probe:
             probe = probe[:-1]
         return self.locations.get(probe, (1, 1))
+
+    def where_key(self, path: Path) -> tuple[int, int]:
+        """The position of the key that ends `path` (a nested value starts on a later line)."""
+        return self.key_locations.get(tuple(path)) or self.where(path)
 
 
 def parse_located(text: str) -> LocatedDocument:
@@ -54,6 +59,8 @@ def _convert(node: yaml.Node, path: Path, document: LocatedDocument) -> Any:
             if key_text in result:
                 line, column = _position(key_node)
                 document.problems.append((line, column, f"key '{key_text}' appears twice"))
+            else:  # keep the first: a later copy is reported above, not located
+                document.key_locations[(*path, key_text)] = _position(key_node)
             result[key_text] = _convert(value_node, (*path, key_text), document)
         return result
     if isinstance(node, yaml.SequenceNode):

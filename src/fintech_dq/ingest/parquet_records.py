@@ -9,6 +9,7 @@ still come through as text so that no row is lost.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from pyspark.sql import DataFrame, SparkSession
@@ -22,24 +23,82 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
+from fintech_dq import storage
 from fintech_dq.contract import ColumnSpec
 from fintech_dq.ingest.model import SOURCE_FILE, SOURCE_LINE, FileFinding, sql_name
 from fintech_dq.ingest.spark_files import file_key, file_keys, lookup, spark_path
 
 _SCIENTIFIC_BELOW = "0.000001"  # BigDecimal.toString goes scientific below 1e-6
+_MAGIC = b"PAR1"  # a Parquet file starts and ends with it
+_MIN_PARQUET_BYTES = 12  # magic, footer length (4 bytes), magic
+_MAX_REASON = 300
 
 
 def parquet_schema(
     spark: SparkSession, read_path: str, source_file: str
 ) -> tuple[StructType | None, FileFinding | None]:
     """The file's schema, or a file_integrity finding when it is not readable Parquet."""
+    problem = _framing_problem(read_path)
+    if problem is None:
+        try:
+            return spark.read.parquet(spark_path(read_path)).schema, None
+        except Exception as error:  # whatever Spark raises, the file cannot be read as Parquet
+            problem = _java_reason(error)
+    message = f"file {source_file} is not a readable Parquet file ({problem})"
+    return None, FileFinding(source_file, "file_integrity", message)
+
+
+def _framing_problem(path: str) -> str | None:
+    """What is wrong with the file's Parquet magic numbers, checked before Spark reads it:
+    Spark logs a corrupt footer as an executor error with a long Java stack trace."""
     try:
-        return spark.read.parquet(spark_path(read_path)).schema, None
-    except Exception as error:  # whatever Spark raises, the file cannot be read as Parquet
-        text = str(error).strip()
-        first_line = text.splitlines()[0][:300] if text else type(error).__name__
-        message = f"file {source_file} is not a readable Parquet file ({first_line})"
-        return None, FileFinding(source_file, "file_integrity", message)
+        size, head, tail = _ends(path)
+    except Exception:  # not readable from here: Spark's read decides, and says why
+        return None
+    if size < _MIN_PARQUET_BYTES:
+        return f"{size} bytes, too short for Parquet"
+    if head != _MAGIC:
+        return f"it does not start with Parquet's magic number {_MAGIC.decode()}"
+    if tail != _MAGIC:
+        return f"it does not end with Parquet's magic number {_MAGIC.decode()}: truncated?"
+    return None
+
+
+def _ends(path: str) -> tuple[int, bytes, bytes]:
+    """Size, first and last 4 bytes of a local file or an S3 object."""
+    if not storage.is_s3(path):
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            head = handle.read(len(_MAGIC))
+            handle.seek(max(size - len(_MAGIC), 0))
+            return size, head, handle.read(len(_MAGIC))
+    bucket, key = storage.bucket_key(path)
+    s3 = storage.s3_client()
+    size = int(s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
+    if size < _MIN_PARQUET_BYTES:  # a range of an empty object is an error
+        return size, b"", b""
+
+    def read(first: int) -> bytes:
+        last = first + len(_MAGIC) - 1
+        body = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes={first}-{last}")["Body"]
+        return bytes(body.read())
+
+    return size, read(0), read(size - len(_MAGIC))
+
+
+def _java_reason(error: Exception) -> str:
+    """The root Java cause's message, on one line: Py4J's own text ("An error occurred
+    while calling o57.parquet") names only the call."""
+    cause = getattr(error, "java_exception", None) or getattr(error, "_origin", None)
+    message = None
+    try:
+        while cause is not None:
+            message = cause.getMessage() or message
+            cause = cause.getCause()
+    except Exception:  # the JVM is gone: say what Python has
+        pass
+    text = " ".join(str(message or error).split()) or type(error).__name__
+    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 3] + "..."
 
 
 def type_findings(

@@ -1,0 +1,75 @@
+"""ingest.parquet_records.parquet_schema: why a file is not readable Parquet, said plainly."""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from fintech_dq.ingest.parquet_records import parquet_schema
+
+PY4J_NOISE = "An error occurred while calling"
+
+
+def _reason(spark: Any, path: Path) -> str:
+    schema, finding = parquet_schema(spark, str(path), str(path))
+    assert schema is None and finding is not None
+    assert finding.kind == "file_integrity"
+    prefix = f"file {path} is not a readable Parquet file ("
+    assert finding.message.startswith(prefix) and finding.message.endswith(")")
+    assert "\n" not in finding.message and PY4J_NOISE not in finding.message
+    return finding.message[len(prefix) : -1]
+
+
+@pytest.fixture
+def valid(tmp_path: Path) -> bytes:
+    path = tmp_path / "valid.parquet"
+    pq.write_table(pa.table({"id": pa.array(["a", "b"])}), path)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"\0" + os.urandom(2999), "it does not start with Parquet's magic number PAR1"),
+        (
+            b"PAR1 this is not parquet",
+            "it does not end with Parquet's magic number PAR1: truncated?",
+        ),
+        (b"PAR1", "4 bytes, too short for Parquet"),
+        (b"", "0 bytes, too short for Parquet"),
+    ],
+)
+def test_bad_magic_numbers_are_named_before_spark_reads(
+    spark: Any, tmp_path: Path, content: bytes, reason: str
+) -> None:
+    path = tmp_path / "bank-001.parquet"
+    path.write_bytes(content)
+    assert _reason(spark, path) == reason
+
+
+def test_a_truncated_parquet_file_is_named_truncated(
+    spark: Any, tmp_path: Path, valid: bytes
+) -> None:
+    path = tmp_path / "cut.parquet"
+    path.write_bytes(valid[: len(valid) // 2])
+    assert _reason(spark, path) == "it does not end with Parquet's magic number PAR1: truncated?"
+
+
+def test_a_corrupt_footer_gives_the_java_cause_not_py4j_text(spark: Any, tmp_path: Path) -> None:
+    path = tmp_path / "footer.parquet"
+    path.write_bytes(b"PAR1" + b"\x00" * 20 + struct.pack("<i", 10) + b"PAR1")
+    reason = _reason(spark, path)
+    assert "Could not read footer" in reason, reason  # Spark's cause; it logs its stack trace
+
+
+def test_a_valid_file_gives_its_schema(spark: Any, tmp_path: Path, valid: bytes) -> None:
+    path = tmp_path / "valid.parquet"
+    path.write_bytes(valid)
+    schema, finding = parquet_schema(spark, str(path), str(path))
+    assert finding is None and schema is not None and schema.names == ["id"]
