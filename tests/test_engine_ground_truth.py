@@ -79,7 +79,7 @@ def test_exactly_the_unparsable_lines_are_rejected(
     truth: GroundTruth = two_days["truths"][day_index]
     result: RunResult = two_days["results"][day_index]
     rejected = spark.read.parquet(result.document["outputs"]["rejected"]).collect()
-    found = {(Path(r["source_file"]).name, int(r["line_number"])) for r in rejected}
+    found = {(Path(r["source_file"]).name, int(r["source_line"])) for r in rejected}
     assert found == set(_expected(truth, "rejected"))
     assert all(r["reason"] and r["raw_text"] for r in rejected)
 

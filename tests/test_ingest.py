@@ -183,7 +183,7 @@ class Day:
         return {r["_source_line"]: r for r in self.records if r["_source_file"] == self.path(name)}
 
     def rejects(self, name: str) -> dict[int, dict[str, Any]]:
-        return {r["line_number"]: r for r in self.rejected if r["source_file"] == self.path(name)}
+        return {r["source_line"]: r for r in self.rejected if r["source_file"] == self.path(name)}
 
     def findings(self, name: str, kind: str | None = None) -> list[FileFinding]:
         return [
@@ -195,7 +195,7 @@ class Day:
     def assert_accounted(self, name: str, data_lines: set[int]) -> None:
         """Every data line is in exactly one of records and rejected; nothing else is."""
         kept = [r["_source_line"] for r in self.records if r["_source_file"] == self.path(name)]
-        refused = [r["line_number"] for r in self.rejected if r["source_file"] == self.path(name)]
+        refused = [r["source_line"] for r in self.rejected if r["source_file"] == self.path(name)]
         assert len(kept) == len(set(kept)) and len(refused) == len(set(refused))
         assert not set(kept) & set(refused)
         assert set(kept) | set(refused) == data_lines

@@ -128,12 +128,75 @@ def test_fdq_metrics_shows_metrics_and_bands(
     )
     assert shown.returncode == 0, shown.stderr
     rows_in = validated_run["counts"]["rows_in"]
-    line = next(x for x in shown.stdout.splitlines() if x.strip().startswith("RowsIn "))
-    assert "1 point(s)" in line and f"max {rows_in}" in line
+    lines = [x for x in shown.stdout.splitlines() if x.strip().startswith("RowsIn ")]
+    assert len(lines) == 1, lines  # once, though published again by the retry above
+    assert "1 point(s)" in lines[0] and f"max {rows_in}" in lines[0]
     assert "RuleFailures[Severity=error]" in shown.stdout
     volume = next(x for x in shown.stdout.splitlines() if x.strip().startswith("volume "))
     assert "(7 days, all days)" in volume
     assert ("within band" if 295 <= rows_in <= 301 else "outside band") in volume
+
+
+class _ListingTwice:
+    """A CloudWatch client whose ListMetrics lists each metric once per published run (as
+    the emulator does) and across pages (as AWS may), dimensions in any order."""
+
+    def __init__(self) -> None:
+        self.statistics_asked: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+
+    def get_paginator(self, name: str) -> Any:
+        assert name == "list_metrics"
+        base = [{"Name": "Environment", "Value": "e"}, {"Name": "Dataset", "Value": "d"}]
+        rows_in = {"Namespace": NAMESPACE, "MetricName": "RowsIn", "Dimensions": base}
+        failures = {
+            "Namespace": NAMESPACE,
+            "MetricName": "RuleFailures",
+            "Dimensions": [*base, {"Name": "Severity", "Value": "error"}],
+        }
+        reordered = {**failures, "Dimensions": list(reversed(failures["Dimensions"]))}
+        warn = {**failures, "Dimensions": [*base, {"Name": "Severity", "Value": "warn"}]}
+        pages = [{"Metrics": [rows_in, failures, rows_in]}, {"Metrics": [reordered, warn]}]
+
+        class Paginator:
+            def paginate(self, **_: Any) -> list[dict[str, Any]]:
+                return pages
+
+        return Paginator()
+
+    def get_metric_statistics(self, **asked: Any) -> dict[str, Any]:
+        dimensions = tuple(sorted((d["Name"], d["Value"]) for d in asked["Dimensions"]))
+        self.statistics_asked.append((asked["MetricName"], dimensions))
+        point = {"Maximum": 10.0, "Sum": 10.0, "SampleCount": 1.0, "Unit": "Count"}
+        return {"Datapoints": [point]}
+
+
+def test_a_metric_listed_more_than_once_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fintech_dq.monitoring import readback
+
+    fake = _ListingTwice()
+    monkeypatch.setattr(readback.aws, "client", lambda service, settings=None: fake)
+    locations = PipelineLocations(env_name="e", account="123456789012", dataset="d")
+    summaries = readback.published_metrics(locations, settings=None)
+    assert [s.label for s in summaries] == [
+        "RowsIn",
+        "RuleFailures[Severity=error]",
+        "RuleFailures[Severity=warn]",
+    ]
+    assert [s.total for s in summaries] == [10.0, 10.0, 10.0]
+    assert len(fake.statistics_asked) == 3  # each metric's statistics asked for once
+
+
+def test_metric_identity_ignores_the_order_of_dimensions() -> None:
+    from fintech_dq.monitoring.readback import metric_identity, unique_metrics
+
+    one = {
+        "MetricName": "M",
+        "Dimensions": [{"Name": "A", "Value": "1"}, {"Name": "B", "Value": "2"}],
+    }
+    other = {**one, "Dimensions": list(reversed(one["Dimensions"]))}
+    elsewhere = {**one, "Namespace": "Other"}
+    assert metric_identity(one) == metric_identity(other) != metric_identity(elsewhere)
+    assert unique_metrics([one, other, elsewhere, one]) == [one, elsewhere]
 
 
 def _documents(values: dict[date, int]) -> list[dict[str, Any]]:

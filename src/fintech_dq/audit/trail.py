@@ -16,6 +16,7 @@ from typing import Any
 from fintech_dq.audit.layout import (
     claim_key,
     claims_prefix,
+    day_of,
     record_key,
     sequence_of,
     stream_prefix,
@@ -129,6 +130,13 @@ class AuditTrail:
         keys = [k for k in self._list(prefix) if "/date=" in k]
         found = [self._read(k) for k in keys]
         return sorted((r for r in found if r is not None), key=lambda r: r.sequence)
+
+    def days(self, stream: str) -> list[str]:
+        """The UTC days (YYYY-MM-DD) the stream holds records of: the days they were
+        written, which `records(stream, day)` takes."""
+        _check_stream(stream)
+        partitions = self._list(stream_prefix(self.prefix, stream), delimiter="/")
+        return sorted({day for p in partitions if (day := day_of(p)) is not None})
 
     def verify(self, stream: str | None = None) -> list[AuditProblem]:
         """Every altered, removed, reordered or overwritten record of one stream or all."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
+
+from fintech_dq.cli.arguments import business_date
 
 EXIT_PROBLEMS = 1
 
@@ -29,9 +32,23 @@ def register(subparsers: Any) -> None:
     verify.add_argument("--env", default=None, help="environment name (default: FDQ_ENV_NAME)")
     verify.add_argument("--json", action="store_true", help="problems as JSON")
     verify.set_defaults(handler=run_verify)
-    show = verbs.add_parser("show", help="print a stream's records as JSON Lines")
+    show = verbs.add_parser(
+        "show",
+        help="print a stream's records as JSON Lines",
+        description=(
+            "Print a stream's records as JSON Lines, in chain order. --date selects the UTC "
+            "day a record was written (its recorded_at), not the business date it is about: "
+            "a run of business date D is usually recorded on a later day."
+        ),
+    )
     show.add_argument("--stream", choices=STREAMS, required=True)
-    show.add_argument("--date", default=None, help="one UTC day YYYY-MM-DD (default: all)")
+    show.add_argument(
+        "--date",
+        default=None,
+        type=business_date,
+        metavar="YYYY-MM-DD",
+        help="the UTC day the records were written, not the business date (default: all)",
+    )
     show.add_argument("--run-id", default=None, help="only records of this run")
     show.add_argument("--env", default=None, help="environment name (default: FDQ_ENV_NAME)")
     show.set_defaults(handler=run_show)
@@ -66,7 +83,30 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    for record in _trail(args).records(args.stream, args.date):
+    trail = _trail(args)
+    day = args.date.isoformat() if args.date else None
+    shown = 0
+    for record in trail.records(args.stream, day):
         if args.run_id is None or record.run_id == args.run_id:
             print(record.to_json())
+            shown += 1
+    if not shown:
+        hint = _nothing_shown_hint(args.stream, day, args.run_id, trail.days(args.stream))
+        print(hint, file=sys.stderr)
     return 0
+
+
+def _nothing_shown_hint(stream: str, day: str | None, run_id: str | None, days: list[str]) -> str:
+    """Why `audit show` printed nothing, and where the stream's records are."""
+    wanted = " of run " + run_id if run_id else ""
+    if not days:
+        return f"fdq audit show: stream {stream} holds no records"
+    held = ", ".join(days) if len(days) <= 10 else f"{', '.join(days[:3])}, ..., {days[-1]}"
+    where = f"{len(days)} day(s): {held}" if len(days) > 1 else held
+    if day is None:
+        return f"fdq audit show: no {stream} records{wanted}; the stream holds records of {where}"
+    return (
+        f"fdq audit show: no {stream} records{wanted} written on {day} (UTC). --date is the day "
+        f"a record was written, not the business date it is about; {stream} holds records "
+        f"written on {where}"
+    )

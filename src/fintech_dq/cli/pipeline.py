@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Download what the pipeline wrote for one business date (bucket B: processed, "
             "quarantine, rejected; bucket C: results documents, reports, schema diffs) into "
-            "DIR, keeping each object's bucket and key as its path: DIR/<bucket>/<key>."
+            "DIR, keeping each object's bucket and key as its path: DIR/<bucket>/<key>; and "
+            "the report index the day's report links to. Only that date's objects; exit 2 "
+            "when nothing is stored for it."
         ),
     )
     fetch.add_argument("--business-date", required=True, type=business_date, metavar="YYYY-MM-DD")
@@ -154,10 +156,19 @@ def _land(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from fintech_dq.cli.summary import render_summary
     from fintech_dq.pipeline.daily import BreakingSchemaChange, run_business_date
+    from fintech_dq.pipeline.landing import NothingLanded, require_landed
 
     locations = _locations(args)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     days = [args.business_date - timedelta(n) for n in range(args.days - 1, -1, -1)]
+    missing = []
+    for day in days:  # all of them before the first day runs (a day takes minutes)
+        try:
+            require_landed(locations, day)
+        except NothingLanded as error:
+            missing.append(str(error))
+    if missing:
+        raise CliError("; ".join(missing) + " (nothing ran; `fdq pipeline land` lands a day)")
     status = 0
     for day in days:
         if args.run_id and args.days == 1:
@@ -170,6 +181,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{day}: not validated: {change}")
             status = 4
             continue
+        except FileNotFoundError as error:  # as `fdq schema crawl` (e.g. removed meanwhile)
+            raise CliError(f"{day}: {error}") from error
         print(render_summary(outcome.results))
         for name, where in outcome.where_to_look().items():
             print(f"{name + ':':<12} {where}")
@@ -180,22 +193,42 @@ def _run(args: argparse.Namespace) -> int:
 
 def _fetch(args: argparse.Namespace) -> int:
     from fintech_dq.infra import aws
-    from fintech_dq.pipeline.staging import download_prefix
+    from fintech_dq.pipeline.staging import download_prefix, list_keys
+    from fintech_dq.report import index_key
 
     locations = _locations(args)
     s3 = aws.client("s3")
-    partition = f"business_date={args.business_date.isoformat()}/"
+    day = args.business_date.isoformat()
+    total = 0
+    for bucket, prefix in fetch_prefixes(locations, args.business_date):
+        total += len(download_prefix(s3, bucket, prefix, args.to / bucket / prefix))
+    if not total:
+        raise CliError(
+            f"nothing stored for business date {day} in s3://{locations.processed_bucket} "
+            f"or s3://{locations.audit_bucket} (not run yet? `fdq pipeline run "
+            f"--business-date {day}`)"
+        )
+    print(f"{total} objects of business date {day} copied under {args.to}/")
+    index = index_key(locations)
+    if list_keys(s3, locations.audit_bucket, index) == [index]:  # the day's report links to it
+        target = args.to / locations.audit_bucket / index
+        target.parent.mkdir(parents=True, exist_ok=True)
+        s3.download_file(locations.audit_bucket, index, str(target))
+        print(f"and the report index: {target}")
+    return 0
+
+
+def fetch_prefixes(locations: Any, business_date: date) -> list[tuple[str, str]]:
+    """(bucket, prefix) of everything the pipeline writes for one business date; each
+    prefix ends in the day's partition, so no other day's objects match."""
+    partition = f"business_date={business_date.isoformat()}/"
     wanted = [
         (locations.processed_bucket, locations.output_prefix(kind) + partition)
         for kind in ("processed", "quarantine", "rejected")
     ]
     wanted += [
         (locations.audit_bucket, locations.results_prefix + partition),
-        (locations.audit_bucket, f"reports/{locations.dataset}/"),  # the day's and the index
-        (locations.audit_bucket, locations.schema_prefix),
+        (locations.audit_bucket, f"reports/{locations.dataset}/{partition}"),
+        (locations.audit_bucket, locations.schema_prefix + partition),
     ]
-    total = 0
-    for bucket, prefix in wanted:
-        total += len(download_prefix(s3, bucket, prefix, args.to / bucket / prefix))
-    print(f"{total} objects copied under {args.to}/")
-    return 0
+    return wanted

@@ -47,7 +47,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Diff the catalog's latest schema with the contract and the previous version, "
             "store the diff in bucket C and print it; a breaking change emits schema.changed "
-            "once per day, table version and contract. Exit 1 when the change is breaking."
+            "once per day, table version and contract. Exit 1 when the change is breaking, "
+            "2 when nothing landed for the date (nothing is stored then)."
         ),
     )
     _common(diff)
@@ -118,10 +119,15 @@ def run_crawl(args: argparse.Namespace) -> int:
 
 
 def run_diff(args: argparse.Namespace) -> int:
+    from fintech_dq.pipeline.landing import NothingLanded, require_landed
     from fintech_dq.schema import CatalogTableMissing, check_drift
     from fintech_dq.schema.drift import summary_of
 
     locations, settings = _locations(args)
+    try:  # a day that never landed has no schema to diff: nothing is stored or emitted
+        require_landed(locations, args.date, settings)
+    except NothingLanded as error:
+        raise CliError(str(error)) from error
     run_id = args.run_id or "cli-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     try:
         outcome = check_drift(locations, args.date, run_id, settings, rules=_rules(args))

@@ -126,7 +126,7 @@ def rejected_rows(rejected: DataFrame, run_id: str) -> DataFrame:
     has_pan = F.coalesce(contains_unmasked_card_number(F.col("raw_text")), F.lit(False))
     return rejected.select(
         F.col("source_file"),
-        F.col("line_number"),
+        F.col("source_line"),
         mask_card_numbers(F.col("raw_text")).alias("raw_text"),
         F.when(has_pan, F.lit(None).cast("string"))
         .otherwise(F.col("raw_base64"))

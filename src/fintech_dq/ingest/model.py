@@ -108,11 +108,11 @@ class RawBatch:
 
     @property
     def rejected(self) -> DataFrame:
-        """Lines that could not be parsed: source_file, line_number, raw_text, raw_base64 (the
+        """Lines that could not be parsed: source_file, source_line, raw_text, raw_base64 (the
         bytes when they are not UTF-8), reason."""
         return self.lines.where(F.col(REJECT_REASON).isNotNull()).select(
             F.col(SOURCE_FILE).alias("source_file"),
-            F.col(SOURCE_LINE).alias("line_number"),
+            F.col(SOURCE_LINE).alias("source_line"),
             F.col(RAW_TEXT).alias("raw_text"),
             F.col(RAW_BASE64).alias("raw_base64"),
             F.col(REJECT_REASON).alias("reason"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,22 +45,44 @@ def published_metrics(
         {"Name": "Environment", "Value": locations.env_name},
         {"Name": "Dataset", "Value": locations.dataset},
     ]
-    summaries = []
-    for page in cloudwatch.get_paginator("list_metrics").paginate(
+    pages = cloudwatch.get_paginator("list_metrics").paginate(
         Namespace=NAMESPACE, Dimensions=wanted
-    ):
-        for metric in page.get("Metrics", []):
-            points = cloudwatch.get_metric_statistics(
-                Namespace=NAMESPACE,
-                MetricName=metric["MetricName"],
-                Dimensions=metric["Dimensions"],
-                StartTime=start,
-                EndTime=end,
-                Period=DAY_SECONDS,
-                Statistics=["Maximum", "Sum", "SampleCount"],
-            )["Datapoints"]
-            summaries.append(_summary(metric, points))
+    )
+    summaries = []
+    for metric in unique_metrics(m for page in pages for m in page.get("Metrics", [])):
+        points = cloudwatch.get_metric_statistics(
+            Namespace=metric.get("Namespace", NAMESPACE),
+            MetricName=metric["MetricName"],
+            Dimensions=metric["Dimensions"],
+            StartTime=start,
+            EndTime=end,
+            Period=DAY_SECONDS,
+            Statistics=["Maximum", "Sum", "SampleCount"],
+        )["Datapoints"]
+        summaries.append(_summary(metric, points))
     return sorted(summaries, key=lambda s: s.label)
+
+
+def metric_identity(metric: dict[str, Any]) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """What makes a CloudWatch metric one metric: namespace, name and its dimensions (in
+    any order)."""
+    dimensions = tuple(sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", [])))
+    return metric.get("Namespace", NAMESPACE), metric["MetricName"], dimensions
+
+
+def unique_metrics(metrics: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each metric once, in the order first listed. ListMetrics may list a metric more than
+    once: across pages on AWS, and the emulator once per PutMetricData call (one per
+    published run), each copy with the same datapoints; reading every copy would count
+    the metric's points once per copy."""
+    seen: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
+    unique = []
+    for metric in metrics:
+        identity = metric_identity(metric)
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(metric)
+    return unique
 
 
 def _summary(metric: dict[str, Any], points: list[dict[str, Any]]) -> MetricSummary:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from fintech_dq.infra import aws
+from fintech_dq.ingest.discover import MANIFEST_SUFFIX
 from fintech_dq.pipeline.locations import PipelineLocations
-from fintech_dq.pipeline.staging import upload_tree
+from fintech_dq.pipeline.staging import list_keys, upload_tree
 from fintech_dq.sample import DefectMix, generate_day
 from fintech_dq.sample.generator import MERCHANTS_PATH, day_folder
 
@@ -58,4 +60,37 @@ def upload_local_day(
     if not folder.is_dir():
         raise FileNotFoundError(f"no delivery for {business_date} under {folder}")
     keys += upload_tree(s3, folder, locations.raw_bucket, locations.landing_prefix(business_date))
+    return keys
+
+
+class NothingLanded(FileNotFoundError):
+    """No data file of the business date in bucket A (manifests alone are no delivery)."""
+
+
+def landed_keys(
+    locations: PipelineLocations,
+    business_date: date,
+    settings: aws.AwsSettings | None = None,
+    *,
+    s3: Any = None,
+) -> list[str]:
+    """The data files (not manifests) landed in bucket A for the business date."""
+    s3 = s3 or aws.client("s3", settings)
+    keys = list_keys(s3, locations.raw_bucket, locations.landing_prefix(business_date))
+    return [k for k in keys if not k.endswith("/") and not k.endswith(MANIFEST_SUFFIX)]
+
+
+def require_landed(
+    locations: PipelineLocations,
+    business_date: date,
+    settings: aws.AwsSettings | None = None,
+    *,
+    s3: Any = None,
+) -> list[str]:
+    """`landed_keys`, or NothingLanded when there are none: what a step that reads the
+    day asks before it does anything (and before it writes anything for the day)."""
+    keys = landed_keys(locations, business_date, settings, s3=s3)
+    if not keys:
+        where = locations.s3_uri(locations.raw_bucket, locations.landing_prefix(business_date))
+        raise NothingLanded(f"nothing landed for {business_date.isoformat()} under {where}")
     return keys
