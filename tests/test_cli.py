@@ -96,3 +96,32 @@ def test_output_cut_short_by_its_reader_ends_quietly() -> None:
         os.close(write_end)
     assert result.returncode == 141, result.stderr
     assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr
+
+
+def test_an_unreachable_aws_endpoint_is_a_clear_error_not_a_traceback() -> None:
+    closed = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # the discard port: nothing listens
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    result = subprocess.run(
+        [*FDQ, "alerts", "list"], capture_output=True, text=True, env=closed, timeout=120
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("fdq: error: AWS call failed (http://127.0.0.1:9)")
+    assert "fdq local up" in result.stderr
+
+
+def test_a_missing_bucket_suggests_deploying() -> None:
+    from botocore.exceptions import ClientError
+
+    from fintech_dq.cli import aws_failure
+
+    missing = ClientError({"Error": {"Code": "NoSuchBucket", "Message": "gone"}}, "ListObjectsV2")
+    assert aws_failure(missing).endswith(
+        "(is the environment deployed? `fdq local deploy` or `fdq deploy`)"
+    )

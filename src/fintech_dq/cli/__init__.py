@@ -9,6 +9,13 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+)
+
 from fintech_dq import __version__
 
 # Modules under fintech_dq.cli that each define `register(subparsers)`; one verb (or verb
@@ -55,12 +62,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"fdq: error: {error}", file=sys.stderr)
         return 2
+    except (BotoCoreError, ClientError) as error:  # the environment, not the command
+        print(f"fdq: error: {aws_failure(error)}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away (`fdq ... | head`): stop quietly, as Unix tools do, and keep
         # the interpreter's final flush of stdout from failing again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
     return int(result or 0)
+
+
+def aws_failure(error: BotoCoreError | ClientError) -> str:
+    """An AWS call's failure, with what to check for the usual causes."""
+    where = os.environ.get("AWS_ENDPOINT_URL") or "AWS"
+    text = f"AWS call failed ({where}): {error}"
+    if isinstance(error, EndpointConnectionError):
+        return text + ' (the local emulator: `fdq local up`, then `eval "$(fdq local env)"`)'
+    if isinstance(error, NoCredentialsError):
+        return text + ' (locally: `eval "$(fdq local env)"`; on AWS: a profile or role)'
+    code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
+    if code in ("NoSuchBucket", "EntityNotFoundException", "ResourceNotFoundException"):
+        return text + " (is the environment deployed? `fdq local deploy` or `fdq deploy`)"
+    return text
 
 
 if __name__ == "__main__":
