@@ -24,7 +24,7 @@ from fintech_dq.contract import ColumnSpec, DatasetRules
 from fintech_dq.pipeline.locations import PipelineLocations
 from fintech_dq.pipeline.staging import upload_tree
 from fintech_dq.sample import DefectMix, generate_day
-from fintech_dq.schema import check_drift, crawl_locally
+from fintech_dq.schema import CatalogTableMissing, check_drift, crawl_locally
 
 DAY1, DAY2, DAY3 = date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 26)
 ROWS = 30
@@ -254,6 +254,10 @@ def test_drift_is_detected_classified_and_acted_on_once(
     assert events(where.dataset) == []
     detected = ("schema.drift_detected", "fdq-schema-check")
     assert audited(where, local_stack.settings) == ([(*detected, "additive")] if nested else [])
+
+    # a day not crawled has no diff: the latest version is another day's schema
+    with pytest.raises(CatalogTableMissing, match=f"no partition {DAY3.isoformat()} of"):
+        check(DAY3, "run-3-uncrawled")
 
     # every change class at once
     changed_columns, changed_rows = _changed(clean, nested)

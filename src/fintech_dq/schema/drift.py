@@ -82,7 +82,13 @@ def check_drift(
         stored = json.loads(s3.get_object(Bucket=locations.audit_bucket, Key=key)["Body"].read())
         return _outcome(stored, key, acted=False)
     policy = policy_of(rules)
-    day_schema = partition_schema(glue, locations, business_date.isoformat()) or latest
+    day_schema = partition_schema(glue, locations, business_date.isoformat())
+    if day_schema is None:  # the latest version is another day's schema: not this day's diff
+        raise CatalogTableMissing(
+            f"no partition {business_date.isoformat()} of {locations.glue_database}."
+            f"{locations.catalog_table} in the catalog: crawl the day first "
+            f"(fdq schema crawl --date {business_date.isoformat()})"
+        )
     changes = diff_against_contract(day_schema, rules, policy)
     marker = f"/table_version={version_id}/"
     new_version = not any(marker in k and f"={business_date.isoformat()}/" not in k for k in keys)
