@@ -91,3 +91,15 @@ def test_usage_errors_are_named(run_fdq: Any, local_stack: Any) -> None:
     )
     stacks = _deploy(run_fdq, local_stack, "--env", "ci", "--dry-run", "--stacks", "storage,dns")
     assert stacks.returncode == 2 and "unknown stacks ['dns']" in stacks.stderr
+
+
+def test_a_redeploy_keeps_the_parameters_an_earlier_deploy_was_given(
+    run_fdq: Any, local_stack: Any, tmp_path: Any
+) -> None:
+    """Leaving out --parameter Tier1Email=... must not reset it (the pager's subscription)."""
+    arguments = ["--env", "local", "--dry-run", "--stacks", "storage,events-and-alerts"]
+    result = _deploy(run_fdq, local_stack, *arguments, "--build-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Tier1Email=oncall@example.com" in result.stdout  # as the fixture deployed it
+    assert "Tier2Sms=+4915112345678" in result.stdout
+    assert "[stack] fdq-local-events-and-alerts: no changes" in result.stdout

@@ -230,10 +230,19 @@ class Deployer:
         groups = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"]
         return {"SubnetIds": ",".join(subnets), "SecurityGroupIds": groups[0]["GroupId"]}
 
-    def _stack_parameters(self, spec: StackSpec, computed: dict[str, str]) -> dict[str, str]:
+    def _stack_parameters(
+        self, spec: StackSpec, computed: dict[str, str], previous: dict[str, str]
+    ) -> dict[str, str]:
+        """The stack's parameters: given > computed > the deployed stack's > defaults.
+
+        A redeploy keeps what an earlier deploy was given (as `aws cloudformation deploy`
+        does): otherwise leaving out e.g. `--parameter Tier1Email=...` would reset it to its
+        default and remove the pager's subscription without a word.
+        """
         template = load_template(self.templates_dir / spec.template_file)
         declared = template.get("Parameters", {})
-        values = {"EnvName": self.request.env_name, **computed}
+        kept = {k: v for k, v in previous.items() if _keeps(declared.get(k), v)}
+        values = {**kept, "EnvName": self.request.env_name, **computed}
         values.update({k: v for k, v in self.request.parameters.items() if k in declared})
         missing = [
             name for name, decl in declared.items() if name not in values and "Default" not in decl
@@ -287,11 +296,12 @@ class Deployer:
         name = spec.stack_name(self.request.env_name)
         path = self.templates_dir / spec.template_file
         body = path.read_text(encoding="utf-8")
-        parameters = self._stack_parameters(spec, computed)
         status = self._stack_status(name)
         if status in UNUSABLE_STATUSES:
             raise DeployError(f"{name} is {status}; delete it (or fix it) before deploying")
         kind = "UPDATE" if status and status != "REVIEW_IN_PROGRESS" else "CREATE"
+        previous = self._deployed_parameters(name) if kind == "UPDATE" else {}
+        parameters = self._stack_parameters(spec, computed, previous)
         outcome = self._change_set(name, kind, body, parameters)
         if outcome.status in ("no changes", "failed") or self.request.dry_run:
             if outcome.status == "failed" and not self.request.dry_run:
@@ -305,6 +315,13 @@ class Deployer:
                 self.echo("  " + item.line())
             report.fill_ins.extend(applied)
         return outcome
+
+    def _deployed_parameters(self, name: str) -> dict[str, str]:
+        """The parameter values the deployed stack holds (a NoEcho one shows as ****: not
+        kept, see _stack_parameters)."""
+        stacks = self.cfn.describe_stacks(StackName=name)["Stacks"]
+        given = stacks[0].get("Parameters", []) if stacks else []
+        return {p["ParameterKey"]: str(p.get("ParameterValue", "")) for p in given}
 
     def _stack_status(self, name: str) -> str | None:
         try:
@@ -447,6 +464,15 @@ class Deployer:
             if time.monotonic() > deadline:
                 raise DeployError(f"{name} still {status} after {WAIT_SECONDS} s")
             time.sleep(5)
+
+
+def _keeps(declaration: dict[str, Any] | None, deployed: str) -> bool:
+    """Whether a redeploy passes a deployed value on: not for a parameter the template no
+    longer declares, a NoEcho one (shown as ****), or one at its default (left out, as the
+    earlier deploy did, so that an unchanged stack shows no change)."""
+    if declaration is None or declaration.get("NoEcho"):
+        return False
+    return "Default" not in declaration or str(declaration["Default"]) != deployed
 
 
 def _parameter_list(parameters: dict[str, str]) -> list[dict[str, str]]:
