@@ -150,3 +150,13 @@ def test_an_e_mail_names_the_first_failing_rules_and_says_how_many_more() -> Non
     assert line.endswith("and 10 more (see the report)")
     few = Notification(alert(details={"failing_rules": failing[:2]}), 1, "opened").body
     assert "rules      rule_00, rule_01\n" in few
+
+
+def test_an_e_mail_names_the_breaking_changes_and_the_blocking_rules_plainly() -> None:
+    from fintech_dq.alerts.messages import Notification
+
+    change = {"message": "contract column settled_at (timestamp) is missing", "against": "contract"}
+    details = {"breaking_changes": [change], "blocked_by": ["card_number.unmasked"]}
+    body = Notification(alert(details=details), 1, "opened").body
+    assert "breaking   contract column settled_at (timestamp) is missing (vs contract)" in body
+    assert "blocked by card_number.unmasked\n" in body

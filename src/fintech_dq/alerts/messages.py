@@ -52,8 +52,10 @@ class Notification:
             lines.append(
                 f"rules      {shown}" + (f" and {more} more (see the report)" if more > 0 else "")
             )
+        for change in (alert.details.get("breaking_changes") or [])[:RULES_SHOWN]:
+            lines.append(f"breaking   {change.get('message')} (vs {change.get('against')})")
         if alert.details.get("blocked_by"):
-            lines.append(f"blocked by {alert.details['blocked_by']}")
+            lines.append(f"blocked by {_listed(alert.details['blocked_by'])}")
         for name, uri in sorted(alert.links.items()):
             lines.append(f"{name:<10} {uri}")
         anchor = alert.issue.replace(".", "-")
@@ -64,3 +66,8 @@ class Notification:
             f"resolve    fdq alerts resolve '{alert.alert_id}' --by <you> --reason <why>",
         ]
         return mask_card_numbers_in_text("\n".join(lines)) or ""
+
+
+def _listed(value: Any) -> str:
+    """A list as on-call reads it (not Python's repr)."""
+    return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)

@@ -4,7 +4,9 @@ change (docs/schema-drift.md). Reaches AWS or the emulator as `fdq local env` sa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,6 +135,11 @@ def run_diff(args: argparse.Namespace) -> int:
         outcome = check_drift(locations, args.date, run_id, settings, rules=_rules(args))
     except CatalogTableMissing as error:
         raise CliError(str(error)) from error
+    if settings.is_local and outcome.acted:  # what EventBridge -> Lambda does on AWS
+        from fintech_dq.events.local_delivery import deliver_pending_events
+
+        with contextlib.redirect_stdout(sys.stderr):  # the functions' logs: not the diff
+            deliver_pending_events(locations, settings)
     if args.json:
         print(json.dumps(outcome.diff, indent=2, sort_keys=True))
     else:
