@@ -125,3 +125,18 @@ def test_a_missing_bucket_suggests_deploying() -> None:
     assert aws_failure(missing).endswith(
         "(is the environment deployed? `fdq local deploy` or `fdq deploy`)"
     )
+
+
+def test_a_deploy_to_aws_refuses_the_layer_without_dependencies() -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    environ.update(AWS_DEFAULT_REGION="eu-central-1", AWS_REGION="eu-central-1")
+    arguments = ["deploy", "--runtime", "aws", "--env", "dev", "--dry-run"]
+    result = subprocess.run(
+        [*FDQ, *arguments, "--no-layer-dependencies"],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--no-layer-dependencies is for the local emulator only" in result.stderr

@@ -160,3 +160,17 @@ def test_an_e_mail_names_the_breaking_changes_and_the_blocking_rules_plainly() -
     body = Notification(alert(details=details), 1, "opened").body
     assert "breaking   contract column settled_at (timestamp) is missing (vs contract)" in body
     assert "blocked by card_number.unmasked\n" in body
+
+
+def test_an_escalation_of_an_acknowledged_alert_says_who_acknowledged_it_and_why() -> None:
+    from fintech_dq.alerts.messages import Notification
+
+    acked = alert(
+        state=ACKNOWLEDGED,
+        acknowledged_by="jane.doe",
+        acknowledged_at=OPENED + timedelta(minutes=5),
+        acknowledge_reason="looking at the sender's file",
+    )
+    body = Notification(acked, 3, "escalated").body
+    assert "acked      by jane.doe at 2026-11-28T09:05:00Z: looking at the sender's file" in body
+    assert "acked" not in Notification(alert(), 1, "opened").body

@@ -92,3 +92,9 @@ def test_crawl_names_the_odd_file_then_diff_and_accept_from_the_cli(
     nothing = run_fdq("schema", "accept", *common, "--by", "bob", "--reason", "again", env=env)
     assert nothing.returncode == 2
     assert "the contract already matches catalog version 1" in nothing.stderr
+
+    # a day that was not crawled: nothing to accept (the latest version is another day's)
+    other = ["--date", "2026-12-05", "--dataset", "drift_cli", "--rules", str(rules_copy)]
+    refused = run_fdq("schema", "accept", *other, "--by", "bob", "--reason", "wrong day", env=env)
+    assert refused.returncode == 2
+    assert "no partition 2026-12-05 of" in refused.stderr

@@ -40,6 +40,7 @@ class Notification:
             "",
             f"alert      {alert.alert_id}",
             f"state      {alert.state} (tier {self.tier} notified: {self.kind})",
+            *_acknowledgement(alert),
             f"severity   {alert.severity}",
             f"opened     {format_time(alert.opened_at)}",
             f"seen       {alert.occurrences} time(s), last {format_time(alert.last_seen_at)}",
@@ -71,3 +72,12 @@ class Notification:
 def _listed(value: Any) -> str:
     """A list as on-call reads it (not Python's repr)."""
     return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+
+
+def _acknowledgement(alert: Alert) -> list[str]:
+    """Who acknowledged the alert and why: the next tier should ask them, not start over."""
+    if not alert.acknowledged_by:
+        return []
+    when = format_time(alert.acknowledged_at) if alert.acknowledged_at else "?"
+    reason = alert.acknowledge_reason or ""
+    return [f"acked      by {alert.acknowledged_by} at {when}: {reason}"]

@@ -135,5 +135,8 @@ def run(args: argparse.Namespace) -> int:
         settings = aws.settings(environ)
     except aws.AwsSettingsError as error:
         raise CliError(str(error)) from error
+    if args.no_layer_dependencies and not settings.is_local:
+        # the functions import them from the layer: on AWS they would fail at their first event
+        raise CliError("--no-layer-dependencies is for the local emulator only, not for AWS")
     execute(settings, request_from(args))
     return 0

@@ -18,9 +18,9 @@ from typing import Any
 from fintech_dq.contract import DatasetRules, load_rules, load_rules_text
 from fintech_dq.infra import aws
 from fintech_dq.pipeline.locations import PipelineLocations
-from fintech_dq.schema.catalog import partition_schema, read_versions
+from fintech_dq.schema.catalog import read_versions
 from fintech_dq.schema.diff import SchemaChange, diff_against_contract
-from fintech_dq.schema.drift import AUDIT_STREAM, CatalogTableMissing
+from fintech_dq.schema.drift import AUDIT_STREAM, CatalogTableMissing, crawled_day_schema
 from fintech_dq.schema.hive_types import contract_type as contract_type_of
 from fintech_dq.schema.model import TableSchema
 from fintech_dq.schema.policy import BREAKING, policy_of
@@ -60,7 +60,7 @@ def accept_change(
     versions = read_versions(glue, locations)
     if versions.latest is None:
         raise CatalogTableMissing(f"no table {locations.catalog_table} in the catalog")
-    schema = partition_schema(glue, locations, business_date.isoformat()) or versions.latest
+    schema = crawled_day_schema(glue, locations, business_date)
     changes = diff_against_contract(schema, rules, policy_of(rules))
     if not changes:
         version = versions.latest.version_id

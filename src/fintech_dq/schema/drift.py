@@ -21,6 +21,7 @@ from fintech_dq.pipeline.locations import PipelineLocations
 from fintech_dq.pipeline.staging import list_keys
 from fintech_dq.schema.catalog import partition_schema, read_versions
 from fintech_dq.schema.diff import SchemaChange, diff_against_contract, diff_versions
+from fintech_dq.schema.model import TableSchema
 from fintech_dq.schema.policy import ADDITIVE, BREAKING, policy_of
 
 EVENT_TYPE = "schema.changed"
@@ -50,6 +51,19 @@ def diff_key(locations: PipelineLocations, business_date: date, version: str, sh
         f"{locations.schema_prefix}business_date={business_date.isoformat()}/"
         f"table_version={version}/rules_sha256={sha[:16]}/diff.json"
     )
+
+
+def crawled_day_schema(glue: Any, locations: PipelineLocations, business_date: date) -> TableSchema:
+    """The schema the crawl recorded for the day; CatalogTableMissing when the day was not
+    crawled (the table's latest version is then another day's schema, not this day's)."""
+    day = business_date.isoformat()
+    schema = partition_schema(glue, locations, day)
+    if schema is None:
+        raise CatalogTableMissing(
+            f"no partition {day} of {locations.glue_database}.{locations.catalog_table} in "
+            f"the catalog: crawl the day first (fdq schema crawl --date {day})"
+        )
+    return schema
 
 
 def check_drift(
@@ -82,13 +96,7 @@ def check_drift(
         stored = json.loads(s3.get_object(Bucket=locations.audit_bucket, Key=key)["Body"].read())
         return _outcome(stored, key, acted=False)
     policy = policy_of(rules)
-    day_schema = partition_schema(glue, locations, business_date.isoformat())
-    if day_schema is None:  # the latest version is another day's schema: not this day's diff
-        raise CatalogTableMissing(
-            f"no partition {business_date.isoformat()} of {locations.glue_database}."
-            f"{locations.catalog_table} in the catalog: crawl the day first "
-            f"(fdq schema crawl --date {business_date.isoformat()})"
-        )
+    day_schema = crawled_day_schema(glue, locations, business_date)
     changes = diff_against_contract(day_schema, rules, policy)
     marker = f"/table_version={version_id}/"
     new_version = not any(marker in k and f"={business_date.isoformat()}/" not in k for k in keys)
