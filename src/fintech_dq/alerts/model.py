@@ -83,7 +83,7 @@ class Alert:
         tier = f"tier {self.notified_tier}" if self.notified_tier else "not yet notified"
         return (
             f"{self.alert_id}  {self.state:<12} {self.severity:<8} {tier:<16} "
-            f"x{self.occurrences}  {self.summary[:80]}"
+            f"x{self.occurrences}  {self.summary}"
         )
 
     def as_dict(self) -> dict[str, Any]:

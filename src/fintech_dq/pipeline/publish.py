@@ -41,6 +41,8 @@ def run_events(locations: PipelineLocations, results: dict[str, Any]) -> list[An
         "report": locations.s3_uri(
             locations.audit_bucket, locations.report_key(business_date, results["run_id"])
         ),
+        # where on-call reads the held rows: the runbook's first step
+        **{k: v for k, v in results.get("outputs", {}).items() if v and k != "processed"},
     }
     payload = {
         "status": status,
