@@ -11,13 +11,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from fintech_dq.ingest.inspection import Staging, inspect_file
 from fintech_dq.ingest.parquet_records import parquet_schema
 
 PY4J_NOISE = "An error occurred while calling"
 
 
+def _schema(spark: Any, path: Path) -> Any:
+    """parquet_schema as ingest calls it: with the file's inspection."""
+    inspection = inspect_file(str(path), False, None, None, Staging())
+    return parquet_schema(spark, str(path), str(path), inspection)
+
+
 def _reason(spark: Any, path: Path) -> str:
-    schema, finding = parquet_schema(spark, str(path), str(path))
+    schema, finding = _schema(spark, path)
     assert schema is None and finding is not None
     assert finding.kind == "file_integrity"
     prefix = f"file {path} is not a readable Parquet file ("
@@ -71,5 +78,5 @@ def test_a_corrupt_footer_gives_the_java_cause_not_py4j_text(spark: Any, tmp_pat
 def test_a_valid_file_gives_its_schema(spark: Any, tmp_path: Path, valid: bytes) -> None:
     path = tmp_path / "valid.parquet"
     path.write_bytes(valid)
-    schema, finding = parquet_schema(spark, str(path), str(path))
+    schema, finding = _schema(spark, path)
     assert finding is None and schema is not None and schema.names == ["id"]

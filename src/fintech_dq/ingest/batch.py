@@ -214,7 +214,7 @@ class _BatchPlan:
         if inspection.damage is not None:
             return ()
         read_path = self.staging.spark_visible(inspection.read_path)
-        schema, unreadable = parquet_schema(self.spark, read_path, path)
+        schema, unreadable = parquet_schema(self.spark, read_path, path, inspection)
         if schema is None:
             self.findings += [unreadable] if unreadable else []
             return ()

@@ -31,6 +31,7 @@ from fintech_dq.ingest.spark_files import spark_ignores
 CHUNK_BYTES = 1 << 20
 SALVAGE_FEED_BYTES = 1 << 10  # small feeds: an error loses the output of one feed only
 PREFIX_BYTES = 8 << 20
+SUFFIX_BYTES = 8  # the end of the content kept: Parquet's footer length and magic number
 PREFIX_LINES = 1001  # the CSV header, and the records whose JSON keys are sampled
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
@@ -54,6 +55,7 @@ class Inspection:
     staged: bool
     prefix: bytes  # start of the content, decompressed
     prefix_is_all: bool
+    suffix: bytes  # end of the content, decompressed (SUFFIX_BYTES)
     has_quote: bool
     invalid_utf8: bool
     lone_cr: bool  # a bare CR ends lines for Spark's reader too: then the file is never split
@@ -154,6 +156,7 @@ class _ContentStats:
         self.length = 0
         self.prefix = bytearray()
         self.prefix_done = False
+        self.suffix = b""
         self.has_quote = False
         self.invalid_utf8 = False
         self.lone_cr = False
@@ -172,6 +175,7 @@ class _ContentStats:
             self.prefix += chunk[: PREFIX_BYTES - len(self.prefix)]
             lines = self.prefix.count(b"\n") + self.prefix.count(b"\r")
             self.prefix_done = len(self.prefix) >= PREFIX_BYTES or lines > 2 * PREFIX_LINES
+        self.suffix = (self.suffix + chunk[-SUFFIX_BYTES:])[-SUFFIX_BYTES:]
         self.has_quote = self.has_quote or b'"' in chunk
         self._check_utf8(chunk)
         self._check_cr(chunk)
@@ -283,6 +287,7 @@ def inspect_file(
         staged=staged_path is not None,
         prefix=bytes(stats.prefix),
         prefix_is_all=len(stats.prefix) == stats.length,
+        suffix=stats.suffix,
         has_quote=stats.has_quote,
         invalid_utf8=stats.invalid_utf8,
         lone_cr=stats.lone_cr,
@@ -318,7 +323,8 @@ def _salvage(
                 good_end = stats.length + cut + 1
             stats.feed(data)
     with open(staged_path, "r+b") as out:
-        out.seek(good_end)
+        out.seek(max(good_end - SUFFIX_BYTES, 0))
+        stats.suffix = out.read(min(good_end, SUFFIX_BYTES))
         tail = out.read()
         out.truncate(good_end)
     if len(stats.prefix) > good_end:

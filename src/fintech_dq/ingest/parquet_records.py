@@ -9,7 +9,6 @@ still come through as text so that no row is lost.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 from pyspark.sql import DataFrame, SparkSession
@@ -23,8 +22,8 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from fintech_dq import storage
 from fintech_dq.contract import ColumnSpec
+from fintech_dq.ingest.inspection import Inspection
 from fintech_dq.ingest.model import SOURCE_FILE, SOURCE_LINE, FileFinding, sql_name
 from fintech_dq.ingest.spark_files import file_key, file_keys, lookup, spark_path
 
@@ -35,10 +34,15 @@ _MAX_REASON = 300
 
 
 def parquet_schema(
-    spark: SparkSession, read_path: str, source_file: str
+    spark: SparkSession, read_path: str, source_file: str, inspection: Inspection
 ) -> tuple[StructType | None, FileFinding | None]:
-    """The file's schema, or a file_integrity finding when it is not readable Parquet."""
-    problem = _framing_problem(read_path)
+    """The file's schema, or a file_integrity finding when it is not readable Parquet.
+
+    `inspection`: the file's inspection (its content's length, start and end), so that
+    bad magic numbers are named before Spark reads it: Spark logs a corrupt footer as an
+    executor error with a long Java stack trace.
+    """
+    problem = _framing_problem(inspection)
     if problem is None:
         try:
             return spark.read.parquet(spark_path(read_path)).schema, None
@@ -48,42 +52,16 @@ def parquet_schema(
     return None, FileFinding(source_file, "file_integrity", message)
 
 
-def _framing_problem(path: str) -> str | None:
-    """What is wrong with the file's Parquet magic numbers, checked before Spark reads it:
-    Spark logs a corrupt footer as an executor error with a long Java stack trace."""
-    try:
-        size, head, tail = _ends(path)
-    except Exception:  # not readable from here: Spark's read decides, and says why
-        return None
+def _framing_problem(inspection: Inspection) -> str | None:
+    """What is wrong with the content's Parquet magic numbers, if anything."""
+    size = inspection.content_bytes
     if size < _MIN_PARQUET_BYTES:
         return f"{size} bytes, too short for Parquet"
-    if head != _MAGIC:
+    if inspection.prefix[: len(_MAGIC)] != _MAGIC:
         return f"it does not start with Parquet's magic number {_MAGIC.decode()}"
-    if tail != _MAGIC:
+    if inspection.suffix[-len(_MAGIC) :] != _MAGIC:
         return f"it does not end with Parquet's magic number {_MAGIC.decode()}: truncated?"
     return None
-
-
-def _ends(path: str) -> tuple[int, bytes, bytes]:
-    """Size, first and last 4 bytes of a local file or an S3 object."""
-    if not storage.is_s3(path):
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            head = handle.read(len(_MAGIC))
-            handle.seek(max(size - len(_MAGIC), 0))
-            return size, head, handle.read(len(_MAGIC))
-    bucket, key = storage.bucket_key(path)
-    s3 = storage.s3_client()
-    size = int(s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
-    if size < _MIN_PARQUET_BYTES:  # a range of an empty object is an error
-        return size, b"", b""
-
-    def read(first: int) -> bytes:
-        last = first + len(_MAGIC) - 1
-        body = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes={first}-{last}")["Body"]
-        return bytes(body.read())
-
-    return size, read(0), read(size - len(_MAGIC))
 
 
 def _java_reason(error: Exception) -> str:

@@ -87,7 +87,7 @@ def infer_partition(
             file_schemas.append(FileSchema(key, "jsonl", names))
         else:
             schema, unreadable = parquet_schema(
-                spark, staging.spark_visible(inspection.read_path), key
+                spark, staging.spark_visible(inspection.read_path), key, inspection
             )
             if schema is None:
                 skipped.append(unreadable.message if unreadable else f"{key}: unreadable")
