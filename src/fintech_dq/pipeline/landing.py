@@ -11,7 +11,6 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from fintech_dq.infra import aws
 from fintech_dq.ingest.discover import MANIFEST_SUFFIX
@@ -67,30 +66,15 @@ class NothingLanded(FileNotFoundError):
     """No data file of the business date in bucket A (manifests alone are no delivery)."""
 
 
-def landed_keys(
-    locations: PipelineLocations,
-    business_date: date,
-    settings: aws.AwsSettings | None = None,
-    *,
-    s3: Any = None,
-) -> list[str]:
-    """The data files (not manifests) landed in bucket A for the business date."""
-    s3 = s3 or aws.client("s3", settings)
-    keys = list_keys(s3, locations.raw_bucket, locations.landing_prefix(business_date))
-    return [k for k in keys if not k.endswith("/") and not k.endswith(MANIFEST_SUFFIX)]
-
-
 def require_landed(
-    locations: PipelineLocations,
-    business_date: date,
-    settings: aws.AwsSettings | None = None,
-    *,
-    s3: Any = None,
+    locations: PipelineLocations, business_date: date, settings: aws.AwsSettings | None = None
 ) -> list[str]:
-    """`landed_keys`, or NothingLanded when there are none: what a step that reads the
-    day asks before it does anything (and before it writes anything for the day)."""
-    keys = landed_keys(locations, business_date, settings, s3=s3)
-    if not keys:
-        where = locations.s3_uri(locations.raw_bucket, locations.landing_prefix(business_date))
+    """The data files (not manifests) landed in bucket A for the business date, or
+    NothingLanded: what a step that reads the day asks before it does (or writes) anything."""
+    prefix = locations.landing_prefix(business_date)
+    keys = list_keys(aws.client("s3", settings), locations.raw_bucket, prefix)
+    landed = [k for k in keys if not k.endswith("/") and not k.endswith(MANIFEST_SUFFIX)]
+    if not landed:
+        where = locations.s3_uri(locations.raw_bucket, prefix)
         raise NothingLanded(f"nothing landed for {business_date.isoformat()} under {where}")
-    return keys
+    return landed
