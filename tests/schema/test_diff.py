@@ -186,3 +186,25 @@ def test_accepting_rewrites_the_columns_and_bumps_the_version() -> None:
     found = diff_against_contract(additive, RULES, POLICY)
     text = contract_text(RULES_TEXT, RULES, additive, found)
     assert load_rules_text(text, "demo.yaml").version == "1.3.0"
+
+
+@pytest.mark.parametrize(
+    ("known", "found", "settled"),
+    [
+        ("decimal(20,4)", "double", "decimal(20,4)"),  # a CSV day after declared Parquet
+        ("decimal(20,4)", "bigint", "decimal(20,4)"),  # every amount whole (JPY only)
+        ("string", "bigint", "string"),  # mcc 5411: digits, still the known text
+        ("double", "bigint", "double"),  # whole fees fit a column of fractions
+        ("bigint", "double", "double"),  # fractions do not fit whole numbers: a change
+        ("double", "string", "string"),  # "12.50 EUR": widened, reported
+        ("timestamp", "bigint", "bigint"),  # epoch seconds: retyped, reported
+        ("struct<a:string,b:double>", "struct<a:bigint,c:string>", "struct<a:string,c:string>"),
+        ("array<string>", "array<string>", "array<string>"),
+    ],
+)
+def test_text_keeps_the_known_type_while_its_values_fit(
+    known: str, found: str, settled: str
+) -> None:
+    from fintech_dq.schema.inference import settle_text_type
+
+    assert settle_text_type(parse_type(known), parse_type(found)) == parse_type(settled)

@@ -271,7 +271,9 @@ def test_drift_is_detected_classified_and_acted_on_once(
     versus_previous = changes_of(drift, "previous_version")
     assert COMMON - {("added", "loyalty_points", "additive")} <= versus_previous
     assert ("added", "loyalty_points", "additive") in versus_previous
-    assert ("narrowed", "fee_amount", "additive") in versus_previous  # it still fits
+    # declared narrower, it still fits; in text, whole numbers fit the known type: no change
+    narrowed = ("narrowed", "fee_amount", "additive") in versus_previous
+    assert narrowed == (fmt == "parquet")
     assert versus_previous.issuperset(NESTED) == nested
     has_nullability = ("nullability", "transaction_id", "additive") in versus_previous
     assert has_nullability == (fmt == "parquet")  # only Parquet declares nullability
@@ -314,3 +316,57 @@ def test_drift_is_detected_classified_and_acted_on_once(
     assert len(events(where.dataset)) == 1
     assert audited(where, local_stack.settings)[-1] == (*detected, "breaking")
     assert len(audited(where, local_stack.settings)) == (2 if nested else 1)
+
+
+def test_text_days_after_declared_types_are_no_schema_change(
+    local_stack: Any,
+    spark: Any,
+    transactions_rules: DatasetRules,
+    base_rows: list[Row],
+    tmp_path: Path,
+) -> None:
+    """A day of CSV and Parquet, then CSV-only days (one with every fee a whole number): text
+    infers double and bigint where Parquet declared decimals, and digits (mcc) as bigint;
+    each fits the type the catalog knows, so no new version and no change is reported."""
+    where = PipelineLocations(env_name="local", account=local_stack.account, dataset="drift_mix")
+    s3, glue = local_stack.client("s3"), local_stack.client("glue")
+    contract = {c.name: c for c in transactions_rules.columns}
+    columns = list(base_rows[0])
+
+    def land(day: date, *writers: Callable[[Path], None]) -> None:
+        folder = tmp_path / day.isoformat()
+        folder.mkdir()
+        for write in writers:
+            write(folder)
+        upload_tree(s3, folder, where.raw_bucket, where.landing_prefix(day))
+
+    def as_csv(rows: list[Row]) -> Callable[[Path], None]:
+        return lambda folder: write_csv(folder, columns, rows)
+
+    whole_fees = [{**row, "fee_amount": str(i)} for i, row in enumerate(base_rows)]
+    land(
+        DAY1, as_csv(base_rows), lambda folder: writer_parquet(contract)(folder, columns, base_rows)
+    )
+    land(DAY2, as_csv(base_rows))
+    land(DAY3, as_csv(whole_fees))
+    for day in (DAY1, DAY2, DAY3):
+        update = crawl_locally(where, day, local_stack.settings, spark, rules=transactions_rules)
+        assert update.action == ("created" if day == DAY1 else "unchanged"), update.as_dict()
+        outcome = check_drift(
+            where, day, f"run-{day}", local_stack.settings, rules=transactions_rules
+        )
+        assert outcome.diff["changes"] == [], outcome.diff["changes"]
+    table = glue.get_table(DatabaseName=where.glue_database, Name=where.dataset)["Table"]
+    types = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
+    assert (types["amount"], types["fee_amount"], types["mcc"]) == (
+        "decimal(20,4)",
+        "decimal(20,4)",
+        "string",
+    )
+    assert version_count(glue, where) == 1
+    partition = glue.get_partition(
+        DatabaseName=where.glue_database,
+        TableName=where.dataset,
+        PartitionValues=[DAY2.isoformat()],
+    )["Partition"]
+    assert partition["Parameters"]["classification"] == "csv"  # the day's own formats

@@ -3,7 +3,9 @@
 The emulator's crawler never crawls (DESIGN.md), so locally the newly landed partition is
 staged out of bucket A, its schema inferred with Spark, and the table written through the
 emulator's real Glue API: CreateTable the first time, UpdateTable (a new table version)
-when the schema changed, nothing when it did not, as the crawler's UPDATE_IN_DATABASE does.
+when the columns changed, nothing when they did not, as the crawler's UPDATE_IN_DATABASE
+does. A day's mix of formats is its partition's classification, not a table change, and a
+column typed from text keeps the catalog's type while the values fit it.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from fintech_dq.ingest.discover import MANIFEST_SUFFIX
 from fintech_dq.pipeline.locations import PipelineLocations
 from fintech_dq.pipeline.staging import download_prefix
 from fintech_dq.schema.catalog import read_versions, table_input, write_partition
-from fintech_dq.schema.inference import infer_partition
-from fintech_dq.schema.model import CatalogUpdate, TableSchema
+from fintech_dq.schema.inference import infer_partition, settle_text_type
+from fintech_dq.schema.model import VALUES, CatalogColumn, CatalogUpdate, TableSchema
 from fintech_dq.schema.policy import load_policy, policy_of
 
 if TYPE_CHECKING:
@@ -65,7 +67,7 @@ def crawl_locally(
     if versions.latest is None:
         glue.create_table(**names, TableInput=table_input(locations, schema, day))
         action, previous = "created", None
-    elif versions.latest.fingerprint == schema.fingerprint:
+    elif _columns(versions.latest) == _columns(schema):  # the day's formats are its partition's
         action, previous = "unchanged", versions.previous
     else:
         glue.update_table(**names, TableInput=table_input(locations, schema, day))
@@ -87,15 +89,27 @@ def crawl_locally(
     )
 
 
+def _columns(schema: TableSchema) -> list[dict[str, object]]:
+    return [column.to_glue() for column in schema.columns]
+
+
 def _keep_known_types(found: TableSchema, latest: TableSchema | None) -> TableSchema:
-    """A text column with no value today keeps the type the catalog knows (an empty column
-    tells nothing about its type; flipping it to string would be a false change)."""
+    """A column typed from today's text keeps the type the catalog knows while the text fits
+    it. Text carries no type: a day whose fees are all whole numbers (bigint), or a CSV-only
+    day after days with Parquet (double for a declared decimal(20,4)), is no schema change.
+    An empty column tells nothing about its type at all."""
     if latest is None:
         return found
     columns = []
     for column in found.columns:
         known = latest.column(column.name)
-        if column.no_values and known is not None:
+        if known is not None and column.no_values:
             column = known
+        elif known is not None and column.type_source == VALUES:
+            settled = settle_text_type(known.parsed, column.parsed)
+            if settled == known.parsed:
+                column = known
+            elif settled != column.parsed:
+                column = CatalogColumn(column.name, settled.text(), VALUES)
         columns.append(column)
     return TableSchema(tuple(columns), found.classification)

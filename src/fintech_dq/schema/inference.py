@@ -252,6 +252,26 @@ def text_fits(wanted: HiveType, found: HiveType) -> bool:
     return relation(wanted, found) in (Relation.SAME, Relation.NARROWED)
 
 
+def settle_text_type(known: HiveType, found: HiveType) -> HiveType:
+    """The type of a text column given what the catalog knows: `known` wherever today's
+    values fit it (field by field inside structs), `found` where they do not. Numbers in
+    text fit a decimal whatever their shape: the row rules check scale and precision."""
+    if known.name == found.name == "struct":
+        known_fields = dict(known.fields)
+        return HiveType(
+            "struct",
+            fields=tuple(
+                (name, settle_text_type(known_fields[name], kind) if name in known_fields else kind)
+                for name, kind in found.fields
+            ),
+        )
+    if not (known.is_atomic and found.is_atomic):
+        return found
+    if known.name == "decimal" and found.is_numeric:
+        return known
+    return known if relation(known, found) in (Relation.SAME, Relation.NARROWED) else found
+
+
 def _odd_files(files: Sequence[FileSchema]) -> tuple[str, ...]:
     """Files whose columns (or, among Parquet files, types) differ from most siblings'."""
     if len(files) < 2:
