@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from fintech_dq.masking import mask_card_numbers_in_text
 
 STREAMS = ("runs", "rules", "schema", "alerts", "operators")
+_DAY = r"(\d{4}-\d{2}-\d{2})"
+_ONE_DAY = re.compile(rf"/{_DAY}$")  # "transactions/2026-11-28" (schema drift)
+_DAY_RANGE = re.compile(rf" {_DAY}\.\.{_DAY}$")  # "transactions A..B" (reprocessing)
 GENESIS_HASH = "0" * 64
 """prev_hash of a stream's first record."""
 
@@ -38,6 +42,20 @@ class AuditRecord:
     def business_day(self) -> str:
         """The date partition the record lives in (its recording day, UTC)."""
         return self.recorded_at[:10]
+
+    def is_about(self, business_date: str) -> bool:
+        """Whether the record concerns that business date: a run or an alert of the day, the
+        day's schema diff, or a reprocessing request whose range holds it."""
+        subject = self.subject
+        if isinstance(subject, dict):
+            return subject.get("business_date") == business_date
+        if not isinstance(subject, str):
+            return False
+        one = _ONE_DAY.search(subject)
+        if one:
+            return one.group(1) == business_date
+        span = _DAY_RANGE.search(subject)
+        return span is not None and span.group(1) <= business_date <= span.group(2)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))

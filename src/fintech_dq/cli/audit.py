@@ -36,9 +36,10 @@ def register(subparsers: Any) -> None:
         "show",
         help="print a stream's records as JSON Lines",
         description=(
-            "Print a stream's records as JSON Lines, in chain order. --date selects the UTC "
-            "day a record was written (its recorded_at), not the business date it is about: "
-            "a run of business date D is usually recorded on a later day."
+            "Print a stream's records as JSON Lines, in chain order. --business-date selects "
+            "the records about a business date (its runs, alerts, schema diff, reprocessing "
+            "requests covering it); --date the UTC day a record was written (its "
+            "recorded_at): a run of business date D is usually recorded on a later day."
         ),
     )
     show.add_argument("--stream", choices=STREAMS, required=True)
@@ -48,6 +49,13 @@ def register(subparsers: Any) -> None:
         type=business_date,
         metavar="YYYY-MM-DD",
         help="the UTC day the records were written, not the business date (default: all)",
+    )
+    show.add_argument(
+        "--business-date",
+        default=None,
+        type=business_date,
+        metavar="YYYY-MM-DD",
+        help="only records about this business date (default: all)",
     )
     show.add_argument("--run-id", default=None, help="only records of this run")
     show.add_argument("--env", default=None, help="environment name (default: FDQ_ENV_NAME)")
@@ -86,19 +94,23 @@ def run_show(args: argparse.Namespace) -> int:
     trail = _trail(args)
     day = args.date.isoformat() if args.date else None
     shown = 0
+    about = args.business_date.isoformat() if args.business_date else None
     for record in trail.records(args.stream, day):
-        if args.run_id is None or record.run_id == args.run_id:
+        if (args.run_id is None or record.run_id == args.run_id) and (
+            about is None or record.is_about(about)
+        ):
             print(record.to_json())
             shown += 1
     if not shown:
-        hint = _nothing_shown_hint(args.stream, day, args.run_id, trail.days(args.stream))
+        wanted = " of run " + args.run_id if args.run_id else ""
+        wanted += f" about business date {about}" if about else ""
+        hint = _nothing_shown_hint(args.stream, day, wanted, trail.days(args.stream))
         print(hint, file=sys.stderr)
     return 0
 
 
-def _nothing_shown_hint(stream: str, day: str | None, run_id: str | None, days: list[str]) -> str:
+def _nothing_shown_hint(stream: str, day: str | None, wanted: str, days: list[str]) -> str:
     """Why `audit show` printed nothing, and where the stream's records are."""
-    wanted = " of run " + run_id if run_id else ""
     if not days:
         return f"fdq audit show: stream {stream} holds no records"
     held = ", ".join(days) if len(days) <= 10 else f"{', '.join(days[:3])}, ..., {days[-1]}"
