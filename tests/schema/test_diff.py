@@ -188,6 +188,21 @@ def test_accepting_rewrites_the_columns_and_bumps_the_version() -> None:
     assert load_rules_text(text, "demo.yaml").version == "1.3.0"
 
 
+def test_accepted_columns_keep_the_files_alignment() -> None:
+    latest = text_table(("id", "string"), ("amount", "double"), ("created_at", "timestamp"),
+                        ("note_text", "string"), ("loyalty", "bigint"))  # fmt: skip
+    changes = diff_against_contract(latest, RULES, POLICY)
+    assert kinds(changes)["note"] == ("renamed", "breaking")
+    text = contract_text(RULES_TEXT, RULES, latest, changes)
+    entries = [line for line in text.splitlines() if line.startswith("  ") and "{type" in line]
+    assert [line.split(":")[0].strip() for line in entries] == [
+        "id", "amount", "created_at", "note_text", "loyalty"
+    ]  # fmt: skip
+    assert {line.index("{") for line in entries} == {
+        RULES_TEXT.index("{") - RULES_TEXT.index("  id")
+    }
+
+
 @pytest.mark.parametrize(
     ("known", "found", "settled"),
     [

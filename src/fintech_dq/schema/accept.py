@@ -116,6 +116,10 @@ def contract_text(
     indent = _COLUMN_LINE.match(entries[rules.columns[0].name])["indent"]  # type: ignore[index]
     first_line = entries[rules.columns[0].name]
     width = first_line.index("{") - len(indent) - 1  # the file's alignment of the braces
+
+    def aligned(name: str, entry: str) -> str:
+        return f"{indent}{name}:{' ' * max(1, width - len(name))}{entry}"
+
     for change in changes:
         found = schema.column(change.column) if change.kind != "renamed" else None
         if change.kind == "removed":
@@ -123,11 +127,10 @@ def contract_text(
         elif change.kind == "renamed":
             assert change.new is not None
             old = entries.pop(change.column)
-            entries[change.new] = old.replace(f"{change.column}:", f"{change.new}:", 1)
+            entries[change.new] = aligned(change.new, old[old.index("{") :])
         elif change.kind == "added" and found is not None:
             wanted = contract_type_of(found.parsed)
-            padding = " " * max(1, width - len(found.name))
-            entries[found.name] = f"{indent}{found.name}:{padding}{{type: {_quoted(wanted)}}}\n"
+            entries[found.name] = aligned(found.name, f"{{type: {_quoted(wanted)}}}\n")
         elif change.kind in ("retyped", "widened", "narrowed") and found is not None:
             wanted = contract_type_of(found.parsed)
             entries[found.name] = _TYPE.sub(f"type: {_quoted(wanted)}", entries[found.name], 1)
