@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +74,23 @@ def test_a_corrupt_footer_gives_the_java_cause_not_py4j_text(spark: Any, tmp_pat
     path = tmp_path / "footer.parquet"
     path.write_bytes(b"PAR1" + b"\x00" * 20 + struct.pack("<i", 10) + b"PAR1")
     reason = _reason(spark, path)
-    assert "Could not read footer" in reason, reason  # Spark's cause; it logs its stack trace
+    assert "Could not read footer" in reason, reason  # Spark's cause, without its advice
+    assert "Please" not in reason
+
+
+def test_a_corrupt_footer_is_one_line_for_the_user_not_a_java_stack_trace(tmp_path: Path) -> None:
+    """`fdq validate` in its own JVM (the test session's JVM writes to a stderr pytest does
+    not capture): Spark's executor would log the failed task's whole stack trace."""
+    (tmp_path / "in").mkdir()
+    corrupt = tmp_path / "in" / "bank-001.parquet"
+    corrupt.write_bytes(b"PAR1" + b"\x00" * 20 + struct.pack("<i", 10) + b"PAR1")
+    fdq = Path(sys.executable).with_name("fdq")
+    arguments = ["validate", "--dataset", "transactions", "--business-date", "2026-11-28"]
+    arguments += ["--input", str(tmp_path / "in"), "--out", str(tmp_path / "out")]
+    result = subprocess.run([fdq, *arguments], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 3, result.stderr[-2000:]  # blocked: batch.file_integrity
+    assert f"file {corrupt} is not a readable Parquet file" in " ".join(result.stdout.split())
+    assert "Exception in task" not in result.stderr and "\tat org.apache" not in result.stderr
 
 
 def test_a_valid_file_gives_its_schema(spark: Any, tmp_path: Path, valid: bytes) -> None:

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,3 +148,31 @@ def apply_required_conf(spark: SparkSession) -> None:
     """Apply the engine's settings to a session built elsewhere (Glue)."""
     for key, value in REQUIRED_CONF.items():
         spark.conf.set(key, value)
+
+
+# Where Spark logs a failed task's whole Java stack trace at ERROR
+_TASK_FAILURE_LOGGERS = (
+    "org.apache.spark.executor.Executor",
+    "org.apache.spark.scheduler.TaskSetManager",
+)
+_quiet_lock = threading.Lock()
+
+
+@contextmanager
+def task_failures_unlogged(spark: SparkSession) -> Iterator[None]:
+    """Spark logs a failed task's Java stack trace (~50 lines on stderr) before the driver
+    raises; where the caller expects the failure and reports its cause in one line (a
+    corrupt Parquet footer), that trace is noise. Log4j 2's own API sets the levels back."""
+    jvm: Any = spark.sparkContext._jvm
+    log4j = jvm.org.apache.logging.log4j
+    with _quiet_lock:
+        before = {
+            name: log4j.LogManager.getLogger(name).getLevel() for name in _TASK_FAILURE_LOGGERS
+        }
+        for name in _TASK_FAILURE_LOGGERS:
+            log4j.core.config.Configurator.setLevel(name, log4j.Level.OFF)
+        try:
+            yield
+        finally:
+            for name, level in before.items():
+                log4j.core.config.Configurator.setLevel(name, level)

@@ -26,6 +26,7 @@ from fintech_dq.contract import ColumnSpec
 from fintech_dq.ingest.inspection import Inspection
 from fintech_dq.ingest.model import SOURCE_FILE, SOURCE_LINE, FileFinding, sql_name
 from fintech_dq.ingest.spark_files import file_key, file_keys, lookup, spark_path
+from fintech_dq.spark_session import task_failures_unlogged
 
 _SCIENTIFIC_BELOW = "0.000001"  # BigDecimal.toString goes scientific below 1e-6
 _MAGIC = b"PAR1"  # a Parquet file starts and ends with it
@@ -39,13 +40,14 @@ def parquet_schema(
     """The file's schema, or a file_integrity finding when it is not readable Parquet.
 
     `inspection`: the file's inspection (its content's length, start and end), so that
-    bad magic numbers are named before Spark reads it: Spark logs a corrupt footer as an
-    executor error with a long Java stack trace.
+    bad magic numbers are named before Spark reads it; a corrupt footer is Spark's to find,
+    its cause said in one line.
     """
     problem = _framing_problem(inspection)
     if problem is None:
         try:
-            return spark.read.parquet(spark_path(read_path)).schema, None
+            with task_failures_unlogged(spark):
+                return spark.read.parquet(spark_path(read_path)).schema, None
         except Exception as error:  # whatever Spark raises, the file cannot be read as Parquet
             problem = _java_reason(error)
     message = f"file {source_file} is not a readable Parquet file ({problem})"
@@ -76,6 +78,7 @@ def _java_reason(error: Exception) -> str:
     except Exception:  # the JVM is gone: say what Python has
         pass
     text = " ".join(str(message or error).split()) or type(error).__name__
+    text = text.split(" Please ", 1)[0]  # Spark's advice after its error classes' facts
     return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 3] + "..."
 
 
