@@ -258,9 +258,7 @@ def test_the_glue_script_reads_s3_inputs_under_spark_submit(
     assert storage.list_files(temp_dir) == []
 
 
-def test_a_scheme_spark_cannot_read_is_refused_before_any_read(
-    spark: Any, tmp_path: Path
-) -> None:
+def test_a_scheme_spark_cannot_read_is_refused_before_any_read(spark: Any, tmp_path: Path) -> None:
     """Without a Hadoop FileSystem for the scheme (s3:// locally without the S3A jars), the
     run stops at once with the fix, not later inside Spark with "No FileSystem for scheme"."""
     require_filesystem(spark, "file:///tmp")  # a scheme this session reads: no error

@@ -166,9 +166,16 @@ def test_packaged_rules_load_from_a_zip_as_on_glue(tmp_path: Path) -> None:
         "print(load_dataset_rules('transactions').version)"
     )
     result = subprocess.run(
-        [sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, {archive!r}); "
-         "sys.path += [p for p in __import__('site').getsitepackages()]; " + code],
-        capture_output=True, text=True, cwd=tmp_path,
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            f"import sys; sys.path.insert(0, {archive!r}); "
+            "sys.path += [p for p in __import__('site').getsitepackages()]; " + code,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == load_rules(rules_path("transactions")).version

@@ -78,7 +78,11 @@ SOURCE_TYPE_WEIGHTS: dict[str, tuple[tuple[str, float], ...]] = {
     ),
 }  # fmt: skip
 STATUS_WEIGHTS: tuple[tuple[str, float], ...] = (
-    ("SETTLED", 72), ("AUTHORIZED", 14), ("DECLINED", 6), ("REVERSED", 4), ("REFUNDED", 4),
+    ("SETTLED", 72),
+    ("AUTHORIZED", 14),
+    ("DECLINED", 6),
+    ("REVERSED", 4),
+    ("REFUNDED", 4),
 )
 CHANNEL_WEIGHTS: dict[str, tuple[tuple[str, float], ...]] = {
     "PURCHASE": (("POS", 55), ("ECOM", 35), ("MOBILE", 10)),

@@ -91,64 +91,79 @@ DEFECTS: dict[str, DefectClass] = {
         _d("bad_type", "transaction_type.allowed", m.bad_type),
         _d("direction_mismatch", "direction.matches_type", m.direction_mismatch, _PURCHASE),
         _d("bad_status", "status.allowed", m.bad_status, _UNSETTLED),
-        _d(
-            "negative_amount", "amount.positive fee_amount.not_above_amount", m.negative_amount
-        ),
+        _d("negative_amount", "amount.positive fee_amount.not_above_amount", m.negative_amount),
         _d("too_many_decimals", "amount.minor_units", m.too_many_decimals),
         _d("jpy_fraction", "amount.minor_units", m.jpy_fraction),
         _d(
-            "thousands_separator", "amount.type settlement_amount.matches_fx",
-            m.thousands_separator, text_only=True,
+            "thousands_separator",
+            "amount.type settlement_amount.matches_fx",
+            m.thousands_separator,
+            text_only=True,
         ),
         _d(
-            "exponent_amount", "amount.type settlement_amount.matches_fx",
-            m.exponent_amount, text_only=True,
+            "exponent_amount",
+            "amount.type settlement_amount.matches_fx",
+            m.exponent_amount,
+            text_only=True,
         ),
         _d("unknown_currency", "currency.iso4217", m.unknown_currency),
         _d("fee_above_amount", "fee_amount.not_above_amount", m.fee_above_amount),
         _d(
-            "fx_not_one_same_currency", "fx_rate.one_for_same_currency",
+            "fx_not_one_same_currency",
+            "fx_rate.one_for_same_currency",
             m.fx_not_one_same_currency,
         ),
         _d("settlement_mismatch", "settlement_amount.matches_fx", m.settlement_mismatch),
         _d(
-            "missing_merchant_purchase", "merchant_id.required_for_card_types",
-            m.missing_merchant, _PURCHASE,
+            "missing_merchant_purchase",
+            "merchant_id.required_for_card_types",
+            m.missing_merchant,
+            _PURCHASE,
         ),
         _d("unknown_merchant", "merchant_id.known", m.unknown_merchant, _PURCHASE),
-        _d(
-            "suspended_merchant", "merchant_id.not_suspended", m.suspended_merchant, _PURCHASE
-        ),
+        _d("suspended_merchant", "merchant_id.not_suspended", m.suspended_merchant, _PURCHASE),
         _d("bad_mcc", "mcc.format mcc.known", m.bad_mcc, _PURCHASE),
         _d("unknown_mcc", "mcc.known", m.unknown_mcc, _PURCHASE),
         _d(
-            "unmasked_pan_in_card_pan", "card_pan.masked card_number.unmasked",
-            m.unmasked_pan, _PURCHASE,
+            "unmasked_pan_in_card_pan",
+            "card_pan.masked card_number.unmasked",
+            m.unmasked_pan,
+            _PURCHASE,
         ),
         _d(
-            "transfer_without_iban", "counterparty_iban.required_for_transfer",
-            m.transfer_without_iban, _TRANSFER,
+            "transfer_without_iban",
+            "counterparty_iban.required_for_transfer",
+            m.transfer_without_iban,
+            _TRANSFER,
         ),
         _d("bad_iban", "counterparty_iban.valid", m.bad_iban, _TRANSFER),
         _d("bad_bic", "counterparty_bic.valid", m.bad_bic, _TRANSFER),
         _d("bad_country", "country.iso3166", m.bad_country),
         _d("bad_channel", "channel.allowed", m.bad_channel),
         _d(
-            "created_in_future", "created_at.not_in_future created_at.in_business_window",
-            m.created_in_future, _UNSETTLED,
+            "created_in_future",
+            "created_at.not_in_future created_at.in_business_window",
+            m.created_in_future,
+            _UNSETTLED,
         ),
         _d("too_late", "created_at.in_business_window", m.too_late, _UNSETTLED),
         _d(
-            "settled_without_status", "settled_at.only_when_settled",
-            m.settled_without_status, _UNSETTLED,
+            "settled_without_status",
+            "settled_at.only_when_settled",
+            m.settled_without_status,
+            _UNSETTLED,
         ),
         _d(
-            "settled_missing_time", "settled_at.required_when_settled",
-            m.settled_missing_time, _SETTLED,
+            "settled_missing_time",
+            "settled_at.required_when_settled",
+            m.settled_missing_time,
+            _SETTLED,
         ),
         _d(
-            "settled_before_created", "settled_at.after_created",
-            m.settled_before_created, _SETTLED,
+            "settled_before_created",
+            "settled_at.after_created",
+            m.settled_before_created,
+            _SETTLED,
         ),
         _d("bad_timestamp", "created_at.type", m.bad_timestamp, text_only=True),
         _d("unparsable_line", "", None, text_only=True),
@@ -157,9 +172,7 @@ DEFECTS: dict[str, DefectClass] = {
 CRITICAL_DEFECTS = ("unmasked_pan_in_card_pan",)
 # The default mix spreads over every quarantining class but the critical one.
 ERROR_DEFECTS: tuple[str, ...] = tuple(
-    name
-    for name, d in DEFECTS.items()
-    if d.outcome == QUARANTINED and name not in CRITICAL_DEFECTS
+    name for name, d in DEFECTS.items() if d.outcome == QUARANTINED and name not in CRITICAL_DEFECTS
 )
 
 
@@ -210,7 +223,9 @@ class DefectMix:
             "none": cls(),
             "default": cls(DEFAULT_RATE, ERROR_DEFECTS, unparsable_every=DEFAULT_UNPARSABLE_EVERY),
             "pci_breach": cls(
-                DEFAULT_RATE, ERROR_DEFECTS, {"unmasked_pan_in_card_pan": 1},
+                DEFAULT_RATE,
+                ERROR_DEFECTS,
+                {"unmasked_pan_in_card_pan": 1},
                 DEFAULT_UNPARSABLE_EVERY,
             ),
         }

@@ -99,9 +99,7 @@ def looks_like_card_number(text: str) -> bool:
     Broader than the engine's scan (which also wants a card scheme prefix), so nothing
     the generator writes by chance can read as a PCI breach.
     """
-    return any(
-        13 <= len(run) <= 19 and luhn_valid(run) for run in _DIGIT_RUN.findall(text)
-    )
+    return any(13 <= len(run) <= 19 and luhn_valid(run) for run in _DIGIT_RUN.findall(text))
 
 
 def build_counterparties(seed: int, count: int = COUNTERPARTY_COUNT) -> tuple[Counterparty, ...]:

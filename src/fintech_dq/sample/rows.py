@@ -122,9 +122,7 @@ class RowFactory:
     with random.choice/randrange: it is what lets a million rows take seconds.
     """
 
-    def __init__(
-        self, pools: DayPools, source: str, style: TimeStyle, rng: random.Random
-    ) -> None:
+    def __init__(self, pools: DayPools, source: str, style: TimeStyle, rng: random.Random) -> None:
         self.pools = pools
         self.style = style
         self.rand = rng.random
@@ -271,9 +269,7 @@ class RowFactory:
             ms_of_day = hours.one(rand) * 3_600_000 + int(rand() * 3600) * 1000
             if millis:
                 ms_of_day += int(rand() * 1000)
-            created = (
-                self.day0_ms - days_back * MS_PER_DAY + min(ms_of_day, self.last_ms_of_day)
-            )
+            created = self.day0_ms - days_back * MS_PER_DAY + min(ms_of_day, self.last_ms_of_day)
             offset = 60 if rand() < offset_share else 0
             created_texts.append(render(created, offset, millis))
             if status in SETTLED_STATUSES:
@@ -287,6 +283,4 @@ class RowFactory:
 
 _FEE_TYPES = frozenset({"PURCHASE", "TRANSFER", "WITHDRAWAL"})
 _MASKED_BINS = tuple(f"{bin6}{'*' * (length - 10)}" for bin6, length in CARD_BINS)
-_OTHER_SETTLEMENT = {
-    c: tuple(s for s in SETTLEMENT_CURRENCIES if s != c) for c in UNITS_PER_EUR
-}
+_OTHER_SETTLEMENT = {c: tuple(s for s in SETTLEMENT_CURRENCIES if s != c) for c in UNITS_PER_EUR}
