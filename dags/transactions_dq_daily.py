@@ -41,10 +41,17 @@ with DAG(
         conf = dict(context["dag_run"].conf or {})
         if params and params.get("business_date") and "business_date" not in conf:
             conf["business_date"] = params["business_date"]
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from fintech_dq.orchestration.run_plan import RunPlanError
+
         run = context["dag_run"]
-        return steps.plan_run(
-            conf, context.get("data_interval_start"), context["run_id"], str(run.run_type)
-        )
+        try:  # a bad business_date is not transient: fail now, do not hold the run slot
+            return steps.plan_run(
+                conf, context.get("data_interval_start"), context["run_id"], run.run_type
+            )
+        except RunPlanError as bad:
+            raise AirflowFailException(str(bad)) from bad
 
     plan: Any = plan_run()  # an XComArg; indexing it pulls one key at run time
 
@@ -147,10 +154,21 @@ with DAG(
         def deliver_alerts() -> int:
             return steps.deliver_alerts()
 
+        @task(trigger_rule="one_failed", doc_md=docs.TASKS["run_outcome"])
+        def run_outcome() -> None:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException("a task of this run failed (the red one before this)")
+
         crawled: Any = crawl_locally(plan)
         schema = check_schema(plan)
         validated = validate_locally(plan)
         unchanged_skip >> crawled >> schema >> validated
         # all_done: a run stopped by a breaking schema change still delivers its alert.
         published = publish(plan, validated, settled)
-        report(plan, published) >> deliver_alerts()
+        delivered = deliver_alerts()
+        report(plan, published) >> delivered
+        # deliver_alerts, the last task, succeeds whatever came before; Airflow judges a run
+        # by its last tasks, so this one (skipped unless a task failed) makes a failed run red
+        outcome = run_outcome()
+        [t for t in dag.tasks if t.task_id != "run_outcome"] >> outcome

@@ -30,6 +30,7 @@ def main() -> None:
                     "owner": task.owner,
                     "doc_md": bool(task.doc_md),
                     "upstream": sorted(task.upstream_task_ids),
+                    "trigger_rule": str(getattr(task.trigger_rule, "value", task.trigger_rule)),
                 }
                 for task in dag.tasks
             },

@@ -146,6 +146,11 @@ def test_each_runtime_gets_its_own_tasks_in_the_pipelines_order(
         assert tasks["validate"]["type"] == "_PythonDecoratedOperator"
         assert "validate" in tasks["publish"]["upstream"]
         assert tasks["deliver_alerts"]["upstream"] == ["report"]
+        # deliver_alerts (all_done) is last: the run's state comes from run_outcome, which
+        # waits on every task and fails the run when one failed
+        outcome = tasks["run_outcome"]
+        assert outcome["trigger_rule"] == "one_failed"
+        assert set(outcome["upstream"]) == set(tasks) - {"run_outcome"}
     arrival = result["dags"]["transactions_dq_on_arrival"]["tasks"]
     assert arrival["trigger_daily"]["type"] == "TriggerDagRunOperator"
 

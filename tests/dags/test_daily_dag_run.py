@@ -43,13 +43,14 @@ def daily_dag(airflow_on_local_stack: Any) -> Any:
     return dag
 
 
-def _run(dag: Any, day: date) -> dict[str, str]:
+def _run(dag: Any, day: date, business_date: str | None = None) -> dict[str, str]:
+    """Each task's state, and the run's own under "run" (what the UI's run list shows)."""
     # A manual run with a logical date D covers the interval [D-1, D): name the day.
     run = dag.test(
         logical_date=datetime(day.year, day.month, day.day, tzinfo=UTC),
-        run_conf={"business_date": day.isoformat()},
+        run_conf={"business_date": business_date or day.isoformat()},
     )
-    return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    return {"run": str(run.state)} | {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 
 
 def _results(s3: Any, locations: Any, day: date) -> list[dict[str, Any]]:
@@ -67,6 +68,7 @@ def test_a_clean_day_runs_end_to_end(
     states = _run(daily_dag, CLEAN_DAY)
     for step in STEPS:
         assert states[step] == "success", (step, states)
+    assert (states["run_outcome"], states["run"]) == ("skipped", "success")
     s3 = local_stack.client("s3")
     [results] = _results(s3, locations, CLEAN_DAY)
     assert results["status"] == "passed"
@@ -126,3 +128,15 @@ def _mails_of(local_stack: Any, day: date) -> list[str]:
 
     inbox = local_stack.emulator.state_dir / "mail"
     return [m.subject for m in messages(inbox) if day.isoformat() in f"{m.subject}{m.body}"]
+
+
+def test_a_run_with_a_failed_task_is_failed_and_still_delivers_alerts(
+    daily_dag: Any, airflow_on_local_stack: Any
+) -> None:
+    """A failed task makes the run red, though deliver_alerts (all_done) runs last and
+    succeeds; a business date that is no date fails at once (AirflowFailException), not
+    after retries that would hold the DAG's only run slot."""
+    states = _run(daily_dag, date(2026, 3, 2), business_date="2026-02-30")
+    assert states["plan_run"] == "failed", states
+    assert states["deliver_alerts"] == "success", states
+    assert (states["run_outcome"], states["run"]) == ("failed", "failed"), states

@@ -40,9 +40,14 @@ def test_run_ids_become_safe_for_keys_and_stay_stable() -> None:
     assert storage_run_id(run_id) == storage_run_id(run_id)
 
 
-def _event(*keys: str) -> SimpleNamespace:
+def _event(*keys: str, etag: str = "e1") -> SimpleNamespace:
+    """An asset event holding S3 "Object Created" events as the emulator sends them."""
     batch = [
-        {"Body": json.dumps({"detail": {"bucket": {"name": "raw"}, "object": {"key": k}}})}
+        {
+            "Body": json.dumps(
+                {"detail": {"bucket": {"name": "raw"}, "object": {"key": k, "eTag": etag}}}
+            )
+        }
         for k in keys
     ]
     return SimpleNamespace(extra={"from_trigger": True, "payload": {"message_batch": batch}})
@@ -71,6 +76,10 @@ def test_a_later_announcement_of_a_day_gets_its_own_run_named_by_its_keys() -> N
     assert same["trigger_run_id"] == first["trigger_run_id"]  # delivered twice: one run
     assert other["trigger_run_id"] not in (first["trigger_run_id"], "arrival__2026-11-26")
     assert first["conf"] == {"business_date": "2026-11-26", "announced_keys": [late]}
+    # the same file corrected again (same key, new content): a run of its own, not skipped
+    [corrected] = arrival.daily_runs({"a": [_event(late, etag="e2")]}, existing.__contains__)
+    assert corrected["trigger_run_id"] not in (first["trigger_run_id"], "arrival__2026-11-26")
+    assert corrected["conf"] == first["conf"]
 
 
 def test_only_routine_runs_wait_and_skip_and_the_fingerprint_ignores_times() -> None:
@@ -79,6 +88,11 @@ def test_only_routine_runs_wait_and_skip_and_the_fingerprint_ignores_times() -> 
     from fintech_dq.orchestration import batch_state as bs
 
     assert bs.is_routine("scheduled__2026-11-27T00:00:00+00:00", "scheduled", {})
+    # what a task's context["dag_run"].run_type is (its str() is "DagRunType.SCHEDULED")
+    from airflow.sdk.api.datamodels._generated import DagRunType
+
+    assert bs.is_routine("scheduled__2026-11-27T00:00:00+00:00", DagRunType.SCHEDULED, {})
+    assert not bs.is_routine("manual__2026-11-27", DagRunType.MANUAL, {})
     assert bs.is_routine("arrival__2026-11-26", "manual", {"business_date": "2026-11-26"})
     assert not bs.is_routine("manual__2026-11-27", "manual", {"business_date": "2026-11-26"})
     reprocess = {"business_date": "2026-11-26", "reprocess_request": "r1"}

@@ -79,7 +79,9 @@ def is_routine(run_id: str, run_type: str, conf: dict[str, Any] | None) -> bool:
     """
     if (conf or {}).get("reprocess_request"):
         return False
-    return run_type == "scheduled" or run_id.startswith(ARRIVAL_PREFIX)
+    # Airflow hands the run type as its DagRunType enum, whose str() is the member's name
+    kind = str(getattr(run_type, "value", run_type))
+    return kind == "scheduled" or run_id.startswith(ARRIVAL_PREFIX)
 
 
 def checked_key(results_prefix: str, business_date: date) -> str:

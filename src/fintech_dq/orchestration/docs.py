@@ -101,6 +101,10 @@ TASKS = {
         "Local runtime only: delivers the pending events to the handlers (as EventBridge "
         "-> Lambda would), which open alerts and send the e-mails to the local inbox."
     ),
+    "run_outcome": (
+        "Local runtime only: fails the run when any task failed (skipped otherwise). "
+        "deliver_alerts runs whatever happens, and Airflow judges a run by its last tasks."
+    ),
     "announced_days": "Reads the landing events that started this run; one entry per day.",
     "trigger_daily": (
         "Triggers `transactions_dq_daily` per announced day: `arrival__<date>` first, "

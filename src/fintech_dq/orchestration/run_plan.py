@@ -58,32 +58,36 @@ def business_date_of_key(key: str) -> date | None:
     return date.fromisoformat(found.group(1)) if found else None
 
 
-def landed_keys(messages: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """(bucket, key) of each S3 "Object Created" event in EventBridge form, as the SQS
-    landing queue holds them (the message body is the event's JSON)."""
+def landed_objects(messages: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, str]]:
+    """(bucket, key, upload) of each S3 "Object Created" event in EventBridge form, as the
+    SQS landing queue holds them (the message body is the event's JSON). `upload` tells two
+    uploads of one key apart: the object's ETag and version id (the sequencer would too on
+    AWS, but the emulator sends a constant one)."""
     import json
 
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, str]] = []
     for message in messages:
         body = message.get("Body", message.get("body", message))
         event = json.loads(body) if isinstance(body, str) else body
         detail = event.get("detail") or {}
         bucket = (detail.get("bucket") or {}).get("name")
-        key = (detail.get("object") or {}).get("key")
+        item = detail.get("object") or {}
+        key = item.get("key")
         if bucket and key:
-            found.append((str(bucket), str(key)))
+            upload = f"{item.get('etag') or item.get('eTag') or ''}/{item.get('version-id') or ''}"
+            found.append((str(bucket), str(key), upload))
     return found
 
 
 def arrival_run_id(
-    business_date: date, keys: Iterable[str] = (), day_has_arrival_run: bool = False
+    business_date: date, uploads: Iterable[str] = (), day_has_arrival_run: bool = False
 ) -> str:
-    """`arrival__<date>` for a day's first announcement. A later one (a late file, a resend)
-    gets its own run, named after the keys it announces, so that one announcement
-    delivered twice still starts one run (orchestration.batch_state decides whether the
-    day changed)."""
+    """`arrival__<date>` for a day's first announcement. A later one (a late file, a resend,
+    a second correction of the same file) gets its own run, named after the uploads it
+    announces (key, ETag, version), so that one announcement delivered twice still starts
+    one run (orchestration.batch_state decides whether the day changed)."""
     first = f"{ARRIVAL_PREFIX}{business_date.isoformat()}"
     if not day_has_arrival_run:
         return first
-    digest = hashlib.sha256("\n".join(sorted(set(keys))).encode()).hexdigest()[:12]
+    digest = hashlib.sha256("\n".join(sorted(set(uploads))).encode()).hexdigest()[:12]
     return f"{first}__{digest}"
