@@ -473,6 +473,17 @@ def test_timestamp_text_problem(spark: SparkSession) -> None:
         "2026-11-28T10:00:00Z": None,
         None: None,
         "2026-11-28T10:00:00": "'2026-11-28T10:00:00' has no UTC offset (Z or +hh:mm)",
+        "2026-11-28T10:00:00+0100": (
+            "'2026-11-28T10:00:00+0100' has UTC offset +0100 without a colon: "
+            "it must be written +01:00"
+        ),
+        "2026-11-28T10:00:00.5-0530": (
+            "'2026-11-28T10:00:00.5-0530' has UTC offset -0530 without a colon: "
+            "it must be written -05:30"
+        ),
+        "2026-11-28 10:00:00+01": (
+            "'2026-11-28 10:00:00+01' has UTC offset +01 without minutes: it must be written +01:00"
+        ),
         "2026-02-30T10:00:00Z": "'2026-02-30T10:00:00Z' is not a real date and time",
         "2026-11-28T10:00:00+15:00": "'2026-11-28T10:00:00+15:00' has an impossible UTC offset",
         "2026-11-28T10:00:00.1234567Z": (

@@ -67,6 +67,20 @@ JSONL = (
     b'{"transaction_id": "J8"} trailing\n'  # 10
     b'{"transaction_id": "J9", "note": "caf\xe9"}\n'  # 11
 )
+SHAPES_JSONL = (
+    b'{"transaction_id": "S1", "note": {"id": "CU00000114"}}\n'
+    b'{"transaction_id": ["AC1", "AC2"], "amount": 1}\n'
+    b'{"transaction_id": "S3", "note": "{\\"id\\": 1}"}\n'  # a string that holds JSON
+    b'{"transaction_id": "S4", "note": "[x"}\n'
+    b'{"meta": {"note": {"a": 1}}, "transaction_id": "S5", "note": "{y"}\n'
+    b'{"transaction_id": "S6", "note": {}}\n'
+    b'{"transaction_id": "S7", "amount": {"value": "1.00"}}\n'
+    b'{"transaction_id": "S8", "note": 12345678901234567890123}\n'
+    b'{"transaction_id": "S9", "note": 0.12345678901234567890}\n'
+    b'{"transaction_id": "S10", "note": 12345678.9}\n'
+    b'{"transaction_id": "S11", "note": true}\n'
+    b'{"transaction_id": "S12", "note": "1.50"}\n'
+)
 MANIFEST_OK = {
     "file": "good.csv",
     "record_count": 4,
@@ -118,6 +132,7 @@ def _write_day(root: Path) -> None:
     _write(root / "truncated.csv.gz", _truncated(_csv_lines(3000)))
     _write(root / "corrupt.csv.gz", _corrupt(_csv_lines(3000)))
     _write(root / "tx.jsonl", JSONL)
+    _write(root / "shapes.jsonl", SHAPES_JSONL)
     (root / "tx.jsonl.manifest.json").write_text(
         '{"file": "tx.jsonl", "record_count": 10, "totals": {"USD": 12.5}}'
     )
@@ -219,7 +234,7 @@ def test_the_day_reads_every_data_file_once_in_order(day: Day) -> None:
     names = [os.path.relpath(f.path, day.root) for f in day.batch.files]
     assert names == sorted(names)
     assert "_SUCCESS" not in names and not [n for n in names if n.endswith(".manifest.json")]
-    assert len(names) == 18
+    assert len(names) == 19
     good = next(f for f in day.batch.files if f.path == day.path("good.csv"))
     assert good.format == "csv" and good.compression is None
     assert good.size_bytes == len(GOOD_CSV)
@@ -354,6 +369,34 @@ def test_jsonl_values_and_exact_decimals(day: Day) -> None:
     keys = ("transaction_id", "amount", "fx_rate", "note", "created_at", "extra", "meta")
     assert file.columns_found == keys
     assert [f.columns for f in day.findings("tx.jsonl", "schema_additive")] == [("extra", "meta")]
+
+
+def test_jsonl_object_or_array_for_a_value_is_rejected(day: Day) -> None:
+    """from_json gives an object or array as its text: the line is refused, naming the field,
+    while a string that starts with "{" or "[" (even one holding JSON) is a value."""
+    day.assert_accounted("shapes.jsonl", set(range(1, 13)))
+    says = "the contract says"
+    assert {n: r["reason"] for n, r in day.rejects("shapes.jsonl").items()} == {
+        1: f"line 1: note is a JSON object, {says} string",
+        2: f"line 2: transaction_id is a JSON array, {says} string",
+        6: f"line 6: note is a JSON object, {says} string",
+        7: f"line 7: amount is a JSON object, {says} decimal(20,4)",
+        9: f"line 9: note is a JSON number with a fraction or exponent, {says} string (quote it)",
+        10: f"line 10: note is a JSON number with a fraction or exponent, {says} string (quote it)",
+    }
+    rejected = day.rejects("shapes.jsonl")[1]
+    assert rejected["raw_text"] == SHAPES_JSONL.decode().splitlines()[0]
+    rows = day.rows("shapes.jsonl")
+    assert [rows[n]["note"] for n in (3, 4, 5)] == ['{"id": 1}', "[x", "{y"]
+
+
+def test_jsonl_integers_and_booleans_in_string_columns_arrive_as_written(day: Day) -> None:
+    """A fraction or exponent would arrive through a double (0.12345678901234568,
+    1.23456789E7): those lines are rejected (above); integers and booleans are exact."""
+    rows = day.rows("shapes.jsonl")
+    assert rows[8]["note"] == "12345678901234567890123"
+    assert rows[11]["note"] == "true"
+    assert rows[12]["note"] == "1.50"  # a string stays a string
 
 
 def test_parquet_values_as_plain_text(day: Day) -> None:

@@ -362,6 +362,22 @@ def test_messages_never_show_a_card_number(case_results: dict[str, Any]) -> None
         assert "4111111111111111" not in messages.replace(" ", "")
 
 
+def test_an_unmasked_card_number_is_said_to_be_one_though_shown_masked(
+    case_results: dict[str, Any],
+) -> None:
+    def message(case: str) -> str:
+        violations = case_results[case]["dq_violations"]
+        return next(v["message"] for v in violations if v["rule_id"] == "card_pan.masked")
+
+    assert message("unmasked card number in card_pan") == (
+        "card_pan holds an unmasked card number, shown masked here as '411111******1111'; "
+        "a stored value must match card_pan format ^[0-9]{6}[*]{2,9}[0-9]{4}$"
+    )
+    assert message("badly masked pan") == (
+        "'4111********1111' does not match card_pan format ^[0-9]{6}[*]{2,9}[0-9]{4}$"
+    )
+
+
 def test_typed_values_are_exact_decimals(case_results: dict[str, Any]) -> None:
     row = case_results["18 significant digits"]
     assert row["_t_amount"] == Decimal("1234567890123456.78")
@@ -399,3 +415,83 @@ def test_ids_processed_within_90_days_are_refused(
     broken = [{v["rule_id"] for v in r["dq_violations"]} for r in results]
     assert broken == [{"transaction_id.not_seen_recently"}, set(), set()]
     assert "2026-11-20" in results[0]["dq_violations"][0]["message"]
+
+
+MERCHANT_ROWS = ["M0001,Corner Grocery,5411,US,2020-01-01,ACTIVE", "M0003,Bakery,5462,US,,ACTIVE"]
+LISTED_AGAIN = ["M0001,Corner Grocery,5411,US,2020-01-01,SUSPENDED", "M0003,Bakery,5462,US,,"]
+
+
+def _repeated_merchants(path: Path, repeats_first: bool) -> str:
+    rows = LISTED_AGAIN + MERCHANT_ROWS if repeats_first else MERCHANT_ROWS + LISTED_AGAIN
+    path.write_text("merchant_id,name,mcc,country,onboarded_at,status\n" + "\n".join(rows) + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("repeats_first", [False, True], ids=["repeat last", "repeat first"])
+def test_a_merchant_listed_twice_is_read_cautiously_and_reported(
+    spark: Any, transactions_rules: Any, tmp_path: Path, repeats_first: bool
+) -> None:
+    """Listed ACTIVE and SUSPENDED is SUSPENDED wherever the rows sit; the repeats are said."""
+    rows = [dict(CLEAN), {**CLEAN, "transaction_id": "TX20261128000002", "merchant_id": "M0003"}]
+    merchants = _repeated_merchants(tmp_path / "merchants.csv", repeats_first)
+    checked, compiled, _ = check_records(
+        spark,
+        transactions_rules,
+        _records(spark, transactions_rules, rows),
+        BUSINESS_DATE,
+        NOW,
+        {"merchants": merchants},
+        None,
+    )
+    results = checked.orderBy("_source_line").collect()
+    broken = [{v["rule_id"] for v in r["dq_violations"]} for r in results]
+    assert broken == [{"merchant_id.not_suspended"}, set()]
+    (finding,) = compiled.findings
+    assert (finding.file, finding.kind, finding.columns) == (
+        merchants,
+        "reference_duplicate_keys",
+        ("merchant_id",),
+    )
+    assert finding.message == (
+        "reference table merchants lists 2 keys (merchant_id) more than once: "
+        "M0001 (2 rows; status ACTIVE, SUSPENDED: read as SUSPENDED); "
+        "M0003 (2 rows; status ACTIVE). "
+        "A key counts once; where its rows disagree, a value the rules forbid wins "
+        "(status SUSPENDED)"
+    )
+    assert compiled.notes == {
+        "merchant_id.known": [finding.message],
+        "merchant_id.not_suspended": [finding.message],
+    }
+
+
+def test_a_reference_tables_repeated_keys_are_in_the_results(
+    spark: Any, transactions_rules: Any, tmp_path: Path
+) -> None:
+    from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
+
+    names = transactions_rules.column_names
+    lines = [",".join(names), ",".join(CLEAN.get(c) or "" for c in names)]
+    (tmp_path / "tx.csv").write_text("\n".join(lines) + "\n")
+    request = ValidationRequest(
+        dataset="transactions",
+        business_date=BUSINESS_DATE,
+        inputs=[str(tmp_path / "tx.csv")],
+        outputs=OutputLocations.under(tmp_path / "out"),
+        references={"merchants": _repeated_merchants(tmp_path / "merchants.csv", False)},
+        now=NOW,
+    )
+    document = validate_batch(spark, transactions_rules, request).document
+    assert document["counts"] == {
+        "rows_in": 1,
+        "processed": 0,
+        "quarantined": 1,
+        "rejected": 0,
+        "balanced": True,
+    }
+    (finding,) = [f for f in document["findings"] if f["kind"] == "reference_duplicate_keys"]
+    assert finding["file"] == str(tmp_path / "merchants.csv")
+    assert "M0001 (2 rows; status ACTIVE, SUSPENDED: read as SUSPENDED)" in finding["message"]
+    results = {r["rule_id"]: r for r in document["rule_results"]}
+    assert results["merchant_id.not_suspended"]["status"] == "failed"
+    assert results["merchant_id.not_suspended"]["details"] == [finding["message"]]

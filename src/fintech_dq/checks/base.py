@@ -109,6 +109,16 @@ class CheckContext:
         )
         return F.expr(f"coalesce(concat(\"'\", {cut}, \"'\"), 'null')")
 
+    def holds_card_number(self, name: str) -> Column:
+        """Whether the value as sent holds an unmasked card number: engine.pan_guard's masked
+        copy differs from it (that copy is null in rows without any)."""
+        from pyspark.sql import functions as F
+
+        from fintech_dq.ingest.model import sql_name
+
+        masked, raw = sql_name(MASKED_PREFIX + name), sql_name(name)
+        return F.expr(f"coalesce({masked} <> {raw}, false)")
+
 
 RowCheckBuilder = Callable[[RuleSpec, CheckContext], RowCheck]
 

@@ -40,18 +40,18 @@ def reference_status(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
     return RowCheck(rule, failed_when(condition), message)
 
 
-def reference_needs(rules: list[RuleSpec]) -> dict[str, dict[str, set[str]]]:
-    """For each reference table: the key column and the value columns the rules read."""
+def reference_needs(rules: list[RuleSpec]) -> dict[str, dict[str, frozenset[str]]]:
+    """For each reference table the rules read: its value columns they read, each with the
+    values they forbid (what a key listed twice is read as, see engine.lookups)."""
     needs: dict[str, dict[str, set[str]]] = {}
     for rule in rules:
         if rule.type not in BUILDERS:
             continue
-        name = str(rule.params["reference"])
-        entry = needs.setdefault(name, {"key": set(), "values": set()})
-        entry["key"].add(str(rule.params["reference_column"]))
+        values = needs.setdefault(str(rule.params["reference"]), {})
         if rule.type == "reference_status":
-            entry["values"].add(str(rule.params["status_column"]))
-    return needs
+            forbidden = values.setdefault(str(rule.params["status_column"]), set())
+            forbidden.update(str(v) for v in rule.params["forbidden"])
+    return {name: {c: frozenset(v) for c, v in values.items()} for name, values in needs.items()}
 
 
 BUILDERS = {"reference": reference, "reference_status": reference_status}

@@ -20,7 +20,17 @@ def pattern(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
     column = str(rule.column)
     regex = str(rule.params["pattern"])
     condition = ctx.raw(column).isNotNull() & ~ctx.raw(column).rlike(whole_value_regex(regex))
-    message = F.concat(ctx.shown(column), F.lit(f" does not match {column} format {regex}"))
+    shown = ctx.shown(column)
+    message = F.when(
+        # Shown masked (PCI), a card number would seem to match a masked format such as
+        # card_pan's: say that what is stored is the unmasked number.
+        ctx.holds_card_number(column),
+        F.concat(
+            F.lit(f"{column} holds an unmasked card number, shown masked here as "),
+            shown,
+            F.lit(f"; a stored value must match {column} format {regex}"),
+        ),
+    ).otherwise(F.concat(shown, F.lit(f" does not match {column} format {regex}")))
     return RowCheck(rule, failed_when(condition), message)
 
 

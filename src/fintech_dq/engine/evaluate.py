@@ -9,7 +9,7 @@ they broke.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -18,6 +18,7 @@ from fintech_dq.checks.base import CheckContext, RowCheck
 from fintech_dq.checks.registry import ROW_CHECK_BUILDERS
 from fintech_dq.contract import RuleSpec, Severity
 from fintech_dq.engine import bitmasks
+from fintech_dq.ingest import FileFinding
 
 VIOLATIONS = "dq_violations"
 QUARANTINE_FLAG = "_dq_quarantine"
@@ -30,6 +31,8 @@ FAILED_MASK = "_dq_failed_"  # bit i set: the row broke compiled rule i
 class CompiledRules:
     checks: list[RowCheck]
     not_evaluated: dict[str, str]  # rule id -> why it could not be evaluated
+    notes: dict[str, list[str]] = field(default_factory=dict)  # rule id -> about its input
+    findings: tuple[FileFinding, ...] = ()  # problems of the inputs besides the batch's files
 
     @property
     def mask_names(self) -> list[str]:

@@ -9,9 +9,11 @@ every row of the batch across partitions, and the batch's rows would be read twi
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
 from fintech_dq import storage
@@ -24,10 +26,12 @@ from fintech_dq.checks.base import (
     reference_found_column,
     reference_value_column,
 )
+from fintech_dq.expressions.membership import is_in
 
 # A lookup of up to this many ids is broadcast (about 100 bytes a row); a larger one (a
 # whole file sent twice) is joined by a shuffle instead.
 BROADCAST_ROWS = 500_000
+REPEATED_KEYS_SHOWN = 10  # a reference table's repeated keys named in its finding
 
 
 def read_reference(spark: SparkSession, path: str) -> DataFrame:
@@ -46,23 +50,81 @@ def join_reference(
     name: str,
     record_key: str,
     reference_key: str,
-    value_columns: set[str],
-) -> DataFrame:
-    """Adds `_ref_<name>_found` and `_ref_<name>_<col>`; a key listed twice counts once."""
-    missing = [c for c in (reference_key, *value_columns) if c not in reference.columns]
+    forbidden: Mapping[str, Collection[str]],
+) -> tuple[DataFrame, RepeatedKeys]:
+    """Adds `_ref_<name>_found` and `_ref_<name>_<col>` for each value column in `forbidden`
+    (column -> the values its rules forbid), and returns the keys the table lists twice.
+
+    A key listed more than once counts once. Which row "comes first" is not kept by Spark, so
+    each column takes the cautious value instead: one its rules forbid if any of the key's
+    rows has one (listed ACTIVE and SUSPENDED is SUSPENDED), else the smallest present one.
+    """
+    missing = [c for c in (reference_key, *forbidden) if c not in reference.columns]
     if missing:
         raise ValueError(f"reference table {name} lacks column(s): {', '.join(missing)}")
-    lookup = reference.groupBy(F.col(reference_key).alias("_ref_key")).agg(
-        *[
-            F.first(F.col(c), ignorenulls=True).alias(reference_value_column(name, c))
-            for c in sorted(value_columns)
-        ],
-        F.lit(True).alias(reference_found_column(name)),
+    columns = sorted(forbidden)
+    chosen = [
+        F.min(F.struct(_caution(c, forbidden[c]), F.col(c).alias("v")))["v"].alias(
+            reference_value_column(name, c)
+        )
+        for c in columns
+    ]
+    # Kept: the join and the report of repeated keys read it (a small table, one row a key).
+    lookup = (
+        reference.where(F.col(reference_key).isNotNull())
+        .groupBy(F.col(reference_key).alias("_ref_key"))
+        .agg(
+            *chosen,
+            F.count(F.lit(1)).alias("_ref_rows"),
+            *[F.sort_array(F.collect_set(c)).alias(f"_ref_all_{c}") for c in columns],
+        )
+        .localCheckpoint(eager=True)
     )
-    joined = records.join(F.broadcast(lookup), records[record_key] == lookup["_ref_key"], "left")
-    return joined.drop("_ref_key").withColumn(
-        reference_found_column(name), F.coalesce(F.col(reference_found_column(name)), F.lit(False))
-    )
+    repeated = lookup.where(F.col("_ref_rows") > 1)
+    count = repeated.count()
+    shown = repeated.orderBy("_ref_key").limit(REPEATED_KEYS_SHOWN).collect() if count else []
+    keys = RepeatedKeys(count, tuple(_described(row, name, columns) for row in shown))
+    joined_columns = ["_ref_key", *[reference_value_column(name, c) for c in columns]]
+    small = lookup.select(*joined_columns, F.lit(True).alias(reference_found_column(name)))
+    joined = records.join(F.broadcast(small), records[record_key] == small["_ref_key"], "left")
+    found = F.coalesce(F.col(reference_found_column(name)), F.lit(False))
+    return joined.drop("_ref_key").withColumn(reference_found_column(name), found), keys
+
+
+@dataclass(frozen=True)
+class RepeatedKeys:
+    """Keys a reference table lists more than once: how many, and the first ones described."""
+
+    count: int
+    shown: tuple[str, ...]  # "M7 (2 rows; status ACTIVE, SUSPENDED: read as SUSPENDED)"
+
+    def message(self, name: str, key: str, forbidden: Mapping[str, Collection[str]]) -> str:
+        keys = f"{self.count} key{'s' if self.count > 1 else ''} ({key})"
+        more = f", the first {len(self.shown)} shown" if self.count > len(self.shown) else ""
+        wins = "; ".join(f"{c} {', '.join(sorted(v))}" for c, v in sorted(forbidden.items()) if v)
+        rule = f"; where its rows disagree, a value the rules forbid wins ({wins})" if wins else ""
+        return (
+            f"reference table {name} lists {keys} more than once{more}: "
+            f"{'; '.join(self.shown)}. A key counts once{rule}"
+        )
+
+
+def _caution(column: str, forbidden: Collection[str]) -> Column:
+    """0 for a forbidden value, 1 for another value, 2 for none: the smallest is read."""
+    value = F.col(column)
+    present = F.when(value.isNull(), 2).otherwise(1)
+    return F.when(is_in(value, forbidden), 0).otherwise(present) if forbidden else present
+
+
+def _described(row: Row, name: str, columns: list[str]) -> str:
+    """One repeated key: "M7 (2 rows; status ACTIVE, SUSPENDED: read as SUSPENDED)"."""
+    parts = [f"{row['_ref_rows']} rows"]
+    for column in columns:
+        values = ", ".join(row[f"_ref_all_{column}"]) or "none"
+        read = row[reference_value_column(name, column)]
+        disagree = len(row[f"_ref_all_{column}"]) > 1
+        parts.append(f"{column} {values}" + (f": read as {read}" if disagree else ""))
+    return f"{row['_ref_key']} ({'; '.join(parts)})"
 
 
 def join_duplicates(records: DataFrame, key: str) -> DataFrame:

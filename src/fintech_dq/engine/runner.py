@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -63,10 +64,11 @@ from fintech_dq.engine.results import (
     rules_entry,
 )
 from fintech_dq.engine.typed_columns import with_typed_columns
-from fintech_dq.ingest import RawBatch, read_batch
+from fintech_dq.ingest import FileFinding, RawBatch, read_batch
 from fintech_dq.spark_session import apply_required_conf
 
 ID_COLUMN = "transaction_id"
+REPEATED_KEYS = "reference_duplicate_keys"  # the kind of a reference table's finding
 
 
 def validate_batch(
@@ -147,9 +149,7 @@ def _validate_read_batch(
             columns=rules.column_names,
         )
         failures = figures.rule_failures()
-        outcomes = [
-            _row_outcome(rule, failures, compiled.not_evaluated) for rule in rules.row_rules
-        ]
+        outcomes = [_row_outcome(rule, failures, compiled) for rule in rules.row_rules]
         outcomes += [BATCH_RULE_EVALUATORS[rule.type](rule, facts) for rule in rules.batch_rules]
         blocked_by = [
             o.rule.id
@@ -230,7 +230,7 @@ def _validate_read_batch(
             input_entry(f, rows_by_file.get(f.path, 0), rejected_by_file.get(f.path, 0))
             for f in batch.files
         ],
-        "findings": [finding_entry(f) for f in batch.findings],
+        "findings": [finding_entry(f) for f in [*batch.findings, *compiled.findings]],
         "counts": counts.as_dict(),
         "rule_results": [{**o.as_dict(), "samples": samples.get(o.rule.id, [])} for o in outcomes],
         "metrics": {
@@ -265,7 +265,9 @@ def check_records(
     """
     row_rules = list(rules.row_rules)
     unavailable: dict[str, str] = {}
-    for name, need in reference_needs(row_rules).items():
+    found: list[FileFinding] = []  # problems of the reference tables
+    notes: dict[str, list[str]] = {}
+    for name, forbidden in reference_needs(row_rules).items():
         users = [r for r in row_rules if r.params.get("reference") == name]
         if name not in references:
             for rule in users:
@@ -278,9 +280,14 @@ def check_records(
             raise ValueError(f"rules join reference '{name}' on different keys: {sorted(pairs)}")
         ((record_key, reference_key),) = pairs
         table = lookups.read_reference(spark, references[name])
-        records = lookups.join_reference(
-            records, table, name, record_key, reference_key, need["values"]
+        records, repeated = lookups.join_reference(
+            records, table, name, record_key, reference_key, forbidden
         )
+        if repeated.count:  # said in the findings and beside each rule reading the table
+            message = repeated.message(name, reference_key, forbidden)
+            finding = FileFinding(references[name], REPEATED_KEYS, message, (reference_key,))
+            found.append(finding)
+            notes.update({rule.id: [message] for rule in users})
     if any(r.type == "unique" for r in row_rules):
         records = lookups.join_duplicates(records, ID_COLUMN)
     history_days = 0
@@ -300,18 +307,19 @@ def check_records(
                 f"{business_date.isoformat()} {where}"
             )
     ctx = CheckContext(rules=rules, business_date=business_date, now=now)
-    compiled = compile_rules(row_rules, ctx, unavailable)
+    compiled = replace(
+        compile_rules(row_rules, ctx, unavailable), notes=notes, findings=tuple(found)
+    )
     prepared = with_pan_scan(with_typed_columns(records, rules), rules)
     return with_violations(prepared, compiled), compiled, history_days
 
 
-def _row_outcome(
-    rule: RuleSpec, failures: dict[str, int], not_evaluated: dict[str, str]
-) -> RuleOutcome:
-    if rule.id in not_evaluated:
-        return RuleOutcome(rule, "not_evaluated", details=[not_evaluated[rule.id]])
+def _row_outcome(rule: RuleSpec, failures: dict[str, int], compiled: CompiledRules) -> RuleOutcome:
+    if rule.id in compiled.not_evaluated:
+        return RuleOutcome(rule, "not_evaluated", details=[compiled.not_evaluated[rule.id]])
     count = failures.get(rule.id, 0)
-    return RuleOutcome(rule, "failed" if count else "passed", failures=count)
+    details = list(compiled.notes.get(rule.id, []))
+    return RuleOutcome(rule, "failed" if count else "passed", failures=count, details=details)
 
 
 def _rate(part: int, whole: int) -> float:

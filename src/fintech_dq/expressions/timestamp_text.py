@@ -36,6 +36,9 @@ STRICT_TIMESTAMP_PATTERN = f"^{_DATE}[T ]{_TIME}{_FRACTION}{_OFFSET}\\z"
 # The general shape, to tell problems apart.
 _SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
 _HAS_OFFSET = r"(Z|[+-][0-9]{2}:[0-9]{2})\z"
+# Offsets ISO 8601 also allows in its basic form (+0100, +01): the contract wants +01:00.
+_OFFSET_NO_COLON = _SHAPE + r"[+-][0-9]{4}\z"
+_OFFSET_HOURS_ONLY = _SHAPE + r"[+-][0-9]{2}\z"
 _LONG_FRACTION = r"\.[0-9]{7,}"
 
 
@@ -86,9 +89,33 @@ def timestamp_text_problem(text: Column, shown: Column | None = None) -> Column:
                 "is not an ISO 8601 timestamp with offset (YYYY-MM-DDThh:mm:ss[.ffffff]+hh:mm or Z)"
             ),
         )
+        .when(
+            trimmed.rlike(_OFFSET_NO_COLON),
+            _offset_written(
+                trimmed,
+                5,
+                "without a colon",
+                F.concat(trimmed.substr(-5, 3), F.lit(":"), trimmed.substr(-2, 2)),
+            ),
+        )
+        .when(
+            trimmed.rlike(_OFFSET_HOURS_ONLY),
+            _offset_written(
+                trimmed, 3, "without minutes", F.concat(trimmed.substr(-3, 3), F.lit(":00"))
+            ),
+        )
         .when(~trimmed.rlike(_HAS_OFFSET), F.lit("has no UTC offset (Z or +hh:mm)"))
         .when(trimmed.rlike(_LONG_FRACTION), F.lit("has more than 6 fractional-second digits"))
         .when(~trimmed.rlike(_OFFSET + r"\z"), F.lit("has an impossible UTC offset"))
         .otherwise(F.lit("is not a real date and time"))
     )
     return with_shown_value(text, words, shown)
+
+
+def _offset_written(trimmed: Column, length: int, missing: str, wanted: Column) -> Column:
+    """ "has UTC offset +0100 without a colon: it must be written +01:00" (the offset: the
+    last `length` characters). Saying "no UTC offset" would be wrong: one is there."""
+    written = trimmed.substr(-length, length)
+    return F.concat(
+        F.lit("has UTC offset "), written, F.lit(f" {missing}: it must be written "), wanted
+    )

@@ -1,11 +1,21 @@
 """JSON Lines to raw records, or to rejected lines with a reason.
 
-from_json reads a JSON number into a string column through a double: 12345678.9 arrives as
-"1.23456789E7" and an 18-digit amount loses digits. Money must arrive as written, so for
-decimal columns the number literal is taken from the line itself (right after the first
-occurrence of the key) whenever it denotes the same double as what from_json read for that key,
-which guards against a nested object's key of the same name. A quoted value is from_json's
-string, unchanged.
+Every contract column is read by from_json as a string, and from_json turns whatever the
+key holds into text:
+- an object or array becomes its JSON text ({"id":"C1"}). A contract column holds one
+  value, so such a line is rejected, naming the field. Only a value whose text starts with
+  "{" or "[" pays for a second look: the line is parsed again for that key typed as an
+  object (or array), which tells a nested value from a string that starts with "{";
+- a number goes through a double when it has a fraction or exponent: 12345678.9 arrives as
+  "1.23456789E7" and an 18-digit amount loses digits. Money must arrive as written, so for
+  decimal columns the number literal is taken from the line itself (right after the first
+  occurrence of the key) whenever it denotes the same double as what from_json read for
+  that key, which guards against a nested object's key of the same name. In a string column
+  such a number is rejected instead (its text would not be what was sent; only text that
+  looks like a double's, '-' or a digit first and a '.', pays for the regular expression);
+  integers arrive exactly as written (-0 as "0"), booleans as "true"/"false", and the rules
+  judge that text like any other;
+- a quoted value is from_json's string, unchanged; null is absent.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
 from fintech_dq.contract import ColumnSpec
 from fintech_dq.ingest.model import SOURCE_FILE, SOURCE_LINE, sql_name
@@ -76,6 +86,8 @@ def json_annotator(
             utf8_reason(),
             F.when(F.col(_PARSED).getField(_CORRUPT).isNotNull(), not_json),
             F.when(~closes, at_line("text after the JSON object")),
+            *[_structured(c) for c in columns],
+            *[_double_for_text(c) for c in columns if c.kind == "string"],
         )
         return data.select("*", reason.alias(REASON))
 
@@ -93,6 +105,35 @@ def json_lines(lines: DataFrame, columns: Sequence[ColumnSpec]) -> DataFrame:
     return line_outcomes(
         with_literals, [*[_text(c) for c in columns], F.col(SOURCE_FILE), F.col(SOURCE_LINE)]
     )
+
+
+def _structured(column: ColumnSpec) -> Column:
+    """A reason when the key holds a JSON object or array, which from_json gives as text."""
+    text = F.col(_PARSED).getField(column.name)
+    only_key = [
+        StructField(column.name, shape) for shape in (StructType(), ArrayType(StringType()))
+    ]
+    again = [F.from_json(F.col(VALUE), StructType([f]), _FROM_JSON_OPTIONS) for f in only_key]
+    said = f", the contract says {column.type}"
+    return F.when(
+        text.startswith("{") & again[0].getField(column.name).isNotNull(),
+        at_line(f"{column.name} is a JSON object{said}"),
+    ).when(
+        text.startswith("[") & again[1].getField(column.name).isNotNull(),
+        at_line(f"{column.name} is a JSON array{said}"),
+    )
+
+
+def _double_for_text(column: ColumnSpec) -> Column:
+    """A reason when a string column holds a JSON number with a fraction or exponent, whose
+    text from_json made through a double (12345678.9 -> "1.23456789E7")."""
+    text = F.col(_PARSED).getField(column.name)
+    # A double's text starts with '-' or a digit ('-' <= first < ':') and holds a '.': two
+    # comparisons and a byte search, so other text never pays for the regular expression.
+    looks_like_double = (text >= "-") & (text < ":") & text.contains(".")
+    unquoted = _number_literal(column.name) != ""
+    reason = f"{column.name} is a JSON number with a fraction or exponent, the contract says "
+    return F.when(looks_like_double & unquoted, at_line(reason + f"{column.type} (quote it)"))
 
 
 def _number_literal(name: str) -> Column:

@@ -76,6 +76,7 @@ class FileFinding:
 
     file: str
     kind: str  # file_integrity | schema_breaking | schema_additive | manifest_invalid | resend
+    # | reference_duplicate_keys (a reference table's, found by the engine)
     message: str
     columns: tuple[str, ...] = ()
 
