@@ -112,8 +112,33 @@ def test_an_unreachable_aws_endpoint_is_a_clear_error_not_a_traceback() -> None:
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("fdq: error: AWS call failed (http://127.0.0.1:9)")
+    assert result.stderr.startswith(
+        "fdq: error: AWS call failed (local emulator at http://127.0.0.1:9)"
+    )
     assert "fdq local up" in result.stderr
+
+
+def test_an_aws_failure_names_the_local_endpoint_even_when_it_is_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    from fintech_dq.cli import aws_failure
+    from fintech_dq.infra.aws import DEFAULT_LOCAL_ENDPOINT
+
+    refused = EndpointConnectionError(endpoint_url=DEFAULT_LOCAL_ENDPOINT)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("FDQ_RUNTIME", "local")
+    assert aws_failure(refused).startswith(
+        f"AWS call failed (local emulator at {DEFAULT_LOCAL_ENDPOINT}): "
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4599")  # `fdq local env`'s
+    assert aws_failure(refused).startswith(
+        "AWS call failed (local emulator at http://127.0.0.1:4599)"
+    )
+    monkeypatch.setenv("FDQ_RUNTIME", "aws")
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    assert aws_failure(refused).startswith("AWS call failed (AWS): ")
 
 
 def test_a_missing_bucket_suggests_deploying() -> None:

@@ -3,15 +3,23 @@ exactly once per tier under concurrent checkers (conditional writes over real HT
 
 from __future__ import annotations
 
+import copy
+import json
 import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from fintech_dq.alerts.model import ACKNOWLEDGED, OPEN, RESOLVED, AlertError
+from fintech_dq.alerts.policy import parse_policy
 from fintech_dq.audit import AuditTrail
+from fintech_dq.infra import aws
+from fintech_dq.notify.inbox import running_address
 
-from .conftest import failed_event
+from .conftest import SHORT_POLICY, MovableClock, failed_event
 
 
 def test_a_failed_run_opens_one_alert_and_pages_tier_1_once(
@@ -115,3 +123,40 @@ def test_concurrent_escalation_checks_notify_each_tier_exactly_once(
     assert tier_queues[2].alert_ids().count(alert_id) == 1
     assert not [n for n in checkers[0].check() if n.alert.alert_id == alert_id]
     assert opener.store.require(alert_id).notified_tier == 2
+
+
+def test_a_lowered_policy_escalates_alerts_already_open_and_check_keeps_logs_off_stdout(
+    make_service: Any, local_stack: Any, dataset: str, tmp_path: Path, run_fdq: Any
+) -> None:
+    hourly = copy.deepcopy(SHORT_POLICY)
+    hourly["severities"]["error"]["tiers"][1]["after"] = "1h"
+    opener = make_service(MovableClock(datetime.now(UTC) - timedelta(minutes=7)))
+    opener.policy = parse_policy(hourly, "hourly")
+    alert = opener.handle_event(failed_event(dataset)).recorded.alert  # tier 1 told
+    stored = opener.store.require(alert.alert_id)
+    assert stored.notified_tier == 1 and stored.next_escalation_at > datetime.now(UTC)
+
+    lowered = copy.deepcopy(hourly)
+    lowered["severities"]["error"]["tiers"][1]["after"] = "5m"  # the lead's change
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(yaml.safe_dump(lowered), encoding="utf-8")
+    env = {
+        **aws.subprocess_environment(local_stack.settings),
+        "FDQ_ENV_NAME": "local",
+        "FDQ_ALERT_POLICY": str(policy_file),
+    }
+    inbox = running_address(local_stack.emulator.state_dir)
+    if inbox is not None:  # never another emulator's inbox (the default state dir)
+        env["FDQ_SMTP_ADDRESS"] = f"{inbox[0]}:{inbox[1]}"
+    checked = run_fdq("alerts", "check", env=env)
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    (answer,) = checked.stdout.splitlines()  # the answer only: no log line
+    assert (
+        answer.startswith("escalation check: ")
+        and answer != "escalation check: 0 notification(s) sent"
+    )
+    logged = [json.loads(line) for line in checked.stderr.splitlines() if line.startswith("{")]
+    assert {"alert_id": alert.alert_id, "tier": 2} in [
+        {k: entry.get(k) for k in ("alert_id", "tier")} for entry in logged
+    ]
+    assert opener.store.require(alert.alert_id).notified_tier == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -138,6 +139,37 @@ def test_nothing_more_after_the_last_tier_without_repeats() -> None:
         {"version": 1, "severities": {"error": {"tiers": [{"tier": 1, "after": "0s"}]}}}
     ).for_severity("error")
     assert next_time(alert(), policy) is None
+
+
+def error_policy(tier_2: str, tier_3: str = "4h") -> Any:
+    tiers = [{"tier": 1, "after": "0s"}, {"tier": 2, "after": tier_2}, {"tier": 3, "after": tier_3}]
+    document = {"version": 1, "severities": {"error": {"tiers": tiers, "repeat_every": "2h"}}}
+    return parse_policy(document).for_severity("error")
+
+
+def test_a_changed_policy_reaches_alerts_already_open() -> None:
+    # Opened under the packaged policy (tier 2 after 1h): its stored next time is 10:00.
+    opened_under_1h = alert()
+    assert opened_under_1h.next_escalation_at == OPENED + timedelta(hours=1)
+    sooner = error_policy("5m")  # the on-call lead lowers tier 2 to 5 minutes
+    step = decide(opened_under_1h, sooner, OPENED + timedelta(minutes=7))
+    assert step is not None and (step.kind, step.tier) == (PAGE, 2)
+    later = error_policy("2h", "4h")  # or raises it: nobody is told at the old time
+    moved = decide(opened_under_1h, later, OPENED + timedelta(hours=1))
+    assert moved is not None and moved.kind == RESCHEDULE
+    assert moved.next_at == OPENED + timedelta(hours=2)
+    assert decide(replace(opened_under_1h, next_escalation_at=moved.next_at), later,
+                  OPENED + timedelta(hours=1, minutes=1)) is None  # fmt: skip
+
+
+def test_an_alert_held_back_by_quiet_hours_is_not_rewritten_at_every_check() -> None:
+    policy = load_policy().for_severity("warn")  # quiet 20:00-07:00
+    night = datetime(2026, 11, 28, 23, 30, tzinfo=UTC)
+    held = alert(severity="warn", notified_tier=0, last_notified_at=None, opened_at=night,
+                 next_escalation_at=datetime(2026, 11, 29, 7, 0, tzinfo=UTC))  # fmt: skip
+    assert decide(held, policy, night + timedelta(hours=2)) is None
+    step = decide(held, policy, datetime(2026, 11, 29, 7, 0, tzinfo=UTC))
+    assert step is not None and (step.kind, step.tier) == (PAGE, 1)
 
 
 def test_an_e_mail_names_the_first_failing_rules_and_says_how_many_more() -> None:

@@ -3,11 +3,13 @@ and against the previous version, the policy from the rules file, accepting into
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from fintech_dq.contract import RulesFileError, load_rules_text
 from fintech_dq.rules import rules_path
-from fintech_dq.schema.accept import contract_text
+from fintech_dq.schema.accept import CannotAccept, contract_edit, contract_text
 from fintech_dq.schema.diff import SchemaChange, diff_against_contract, diff_versions
 from fintech_dq.schema.hive_types import Relation, parse_type, relation
 from fintech_dq.schema.model import DECLARED, VALUES, CatalogColumn, TableSchema
@@ -201,6 +203,126 @@ def test_accepted_columns_keep_the_files_alignment() -> None:
     assert {line.index("{") for line in entries} == {
         RULES_TEXT.index("{") - RULES_TEXT.index("  id")
     }
+
+
+def test_accepting_a_rename_renames_the_rules_references_and_keeps_their_ids() -> None:
+    path = rules_path("transactions")
+    text = path.read_text(encoding="utf-8")
+    rules = load_rules_text(text, "transactions.yaml")
+    renamed = tuple(
+        CatalogColumn("sales_channel" if c.name == "channel" else c.name, c.type, VALUES)
+        for c in rules.columns
+    )
+    latest = TableSchema(renamed, "csv", "2")
+    changes = diff_against_contract(latest, rules, policy_of(rules))
+    assert kinds(changes) == {"channel": ("renamed", "breaking")}
+    new_text, rewritten = contract_edit(text, rules, latest, changes)
+    accepted = load_rules_text(new_text, "transactions.yaml")  # it loads
+    rule = accepted.rule("channel.allowed")  # the id is kept
+    assert rule.column == "sales_channel"
+    on_disk = text.splitlines().index("    column: channel") + 1
+    assert [(r.reference.rule_id, r.reference.line, r.new) for r in rewritten] == [
+        ("channel.allowed", on_disk, "sales_channel")
+    ]
+    assert [r.id for r in accepted.all_rules] == [r.id for r in rules.all_rules]
+
+
+def test_the_rules_made_from_a_renamed_column_are_named_after_it() -> None:
+    from fintech_dq.schema.accept import _renamed_generated
+
+    latest = text_table(("id", "string"), ("amount_value", "double"),
+                        ("created_at", "timestamp"), ("note", "string"))  # fmt: skip
+    changes = diff_against_contract(latest, RULES, POLICY)
+    assert kinds(changes) == {"amount": ("renamed", "breaking")}
+    accepted = load_rules_text(contract_text(RULES_TEXT, RULES, latest, changes), "demo.yaml")
+    assert _renamed_generated(RULES, accepted, changes) == (
+        ("amount.required", "amount_value.required"),
+        ("amount.type", "amount_value.type"),
+    )
+
+
+RULES_NAMING_NOTE = RULES_TEXT.replace(
+    "rules: []\n",
+    """rules:
+  - id: note.format
+    type: pattern
+    column: note   # a comment stays
+    pattern: "^[a-z]+$"
+    severity: warn
+    description: A note is lower-case letters.
+  - id: created_at.after_note
+    type: compare
+    column: id
+    operator: "<="
+    other_column: "note"
+    severity: warn
+    description: Compares.
+  - id: card_number.unmasked
+    type: unmasked_card_number
+    columns: [id, note]
+    severity: critical
+    description: No card numbers.
+""",
+)
+
+
+def test_every_key_naming_a_renamed_column_is_renamed_plain_quoted_or_listed() -> None:
+    rules = load_rules_text(RULES_NAMING_NOTE, "demo.yaml")
+    latest = text_table(("id", "string"), ("amount", "double"), ("created_at", "timestamp"),
+                        ("note_text", "string"))  # fmt: skip
+    changes = diff_against_contract(latest, rules, policy_of(rules))
+    assert kinds(changes)["note"] == ("renamed", "breaking")
+    text, rewritten = contract_edit(RULES_NAMING_NOTE, rules, latest, changes)
+    accepted = load_rules_text(text, "demo.yaml")
+    assert accepted.rule("note.format").column == "note_text"
+    assert accepted.rule("created_at.after_note").params["other_column"] == "note_text"
+    assert accepted.rule("card_number.unmasked").params["columns"] == ["id", "note_text"]
+    assert "    column: note_text   # a comment stays\n" in text
+    assert '    other_column: "note_text"\n' in text
+    assert [r.reference.key for r in rewritten] == ["column", "other_column", "columns[1]"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (  # an alias shares its anchor's text: renaming one would rename both
+            lambda text: text.replace("column: note   #", "column: &n note   #").replace(
+                'other_column: "note"', "other_column: *n"
+            ),
+            "demo.yaml:13: rule 'note.format': its column 'note' is not a plain name on one line",
+        ),
+        (
+            lambda text: text.replace("column: note   # a comment stays", "column: >-\n      note"),
+            "demo.yaml:13: rule 'note.format': its column 'note' is not a plain name on one "
+            "line, so it cannot be renamed to 'note_text' safely",
+        ),
+    ],
+)
+def test_a_reference_that_cannot_be_renamed_safely_is_refused_with_its_line_on_disk(
+    edit: Any, message: str
+) -> None:
+    text = edit(RULES_NAMING_NOTE)
+    rules = load_rules_text(text, "demo.yaml")
+    latest = text_table(("id", "string"), ("amount", "double"), ("created_at", "timestamp"),
+                        ("note_text", "string"))  # fmt: skip
+    changes = diff_against_contract(latest, rules, policy_of(rules))
+    with pytest.raises(CannotAccept) as refused:
+        contract_edit(text, rules, latest, changes)
+    assert str(refused.value).startswith(message)
+
+
+def test_a_rule_naming_a_removed_column_is_refused_with_its_line_on_disk() -> None:
+    rules = load_rules_text(RULES_NAMING_NOTE, "demo.yaml")
+    latest = text_table(("id", "string"), ("amount", "double"), ("created_at", "timestamp"),
+                        ("loyalty_points", "bigint"))  # fmt: skip
+    changes = diff_against_contract(latest, rules, policy_of(rules))
+    assert kinds(changes)["note"] == ("removed", "breaking")
+    with pytest.raises(CannotAccept) as refused:
+        contract_edit(RULES_NAMING_NOTE, rules, latest, changes)
+    assert str(refused.value).startswith(
+        "demo.yaml:13: rule 'note.format' names column 'note' (column), which the change "
+        "removes: delete or change that rule first"
+    )
 
 
 @pytest.mark.parametrize(

@@ -42,25 +42,27 @@ def first_page_at(policy: SeverityPolicy, now: datetime) -> datetime:
 
 
 def decide(alert: Alert, policy: SeverityPolicy, now: datetime) -> Step | None:
-    if not alert.is_unresolved or alert.next_escalation_at is None:
+    """What to do now. The due time is computed from the record (opened, tier told, last
+    told, acknowledged or not) and the policy as it is now, never read from the stored
+    `next_escalation_at`: that was computed under the policy of its day, and a policy
+    changed since (tier 2 after 5m instead of 1h) must reach alerts already open."""
+    if not alert.is_unresolved:
         return None
-    if alert.next_escalation_at > now:
-        return None
+    due = next_time(alert, policy)
+    if due is None or due > now:
+        # Nothing to tell yet; a stored time the policy no longer gives is put right once.
+        if alert.next_escalation_at == due:
+            return None
+        return Step(RESCHEDULE, alert.notified_tier, due)
+    if policy.quiet_hours and policy.quiet_hours.contains(now):
+        held = policy.quiet_hours.ends_after(now)
+        if alert.next_escalation_at == held:  # held back already: no write every check
+            return None
+        return Step(RESCHEDULE, alert.notified_tier, held)
     later = policy.next_tier(alert.notified_tier)
-    tier_due = later is not None and alert.opened_at + policy.tier_after[later] <= now
-    repeat_due = (
-        alert.state == OPEN
-        and policy.repeat_every is not None
-        and alert.notified_tier > 0
-        and alert.last_notified_at is not None
-        and alert.last_notified_at + policy.repeat_every <= now
-    )
-    if (tier_due or repeat_due) and policy.quiet_hours and policy.quiet_hours.contains(now):
-        return Step(RESCHEDULE, alert.notified_tier, policy.quiet_hours.ends_after(now))
-    if tier_due and later is not None:
+    if later is not None and alert.opened_at + policy.tier_after[later] <= now:
         after = replace(alert, notified_tier=later, last_notified_at=now)
         return Step(PAGE, later, next_time(after, policy))
-    if repeat_due:
-        after = replace(alert, last_notified_at=now)
-        return Step(REPEAT, alert.notified_tier, next_time(after, policy))
-    return Step(RESCHEDULE, alert.notified_tier, next_time(alert, policy))
+    # due, and not a tier: a repeat (next_time gives no other time)
+    after = replace(alert, last_notified_at=now)
+    return Step(REPEAT, alert.notified_tier, next_time(after, policy))

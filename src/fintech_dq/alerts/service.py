@@ -102,10 +102,11 @@ class AlertService:
 
     # Escalation -------------------------------------------------------------------------
     def check(self) -> list[Notification]:
-        """The periodic walk: every unresolved alert past its time moves on, once per tier."""
+        """The periodic walk: every unresolved alert past its time under the current policy
+        moves on, once per tier (`decide` skips the others without a write)."""
         now = self.clock()
         sent: list[Notification] = []
-        for alert in self.store.due(now):
+        for alert in self.store.scheduled():
             sent += self.advance(alert, now)
         return sent
 

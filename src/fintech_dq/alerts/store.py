@@ -117,16 +117,18 @@ class AlertStore:
         ]
         return sorted(alerts, key=lambda a: a.opened_at, reverse=True)
 
-    def due(self, now: datetime) -> Iterator[Alert]:
-        """Unresolved alerts whose next escalation time has come (the by-state index)."""
+    def scheduled(self) -> Iterator[Alert]:
+        """Unresolved alerts with a next escalation time (the by-state index), whatever that
+        time: it was computed under the policy of its day, and the checker decides by the
+        policy of now (a policy changed since may make an alert due earlier)."""
         paginator = self._dynamodb.get_paginator("query")
         for state in (OPEN, ACKNOWLEDGED):
             for page in paginator.paginate(
                 TableName=self.table_name,
                 IndexName=BY_STATE_INDEX,
-                KeyConditionExpression="#s = :s AND next_escalation_at <= :now",
+                KeyConditionExpression="#s = :s",
                 ExpressionAttributeNames={"#s": "state"},
-                ExpressionAttributeValues={":s": {"S": state}, ":now": {"S": format_time(now)}},
+                ExpressionAttributeValues={":s": {"S": state}},
             ):
                 for item in page.get("Items", []):
                     yield _from_item(item)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -17,6 +20,9 @@ from botocore.exceptions import (
 )
 
 from fintech_dq import __version__
+
+if TYPE_CHECKING:
+    from fintech_dq.infra.aws import AwsSettings
 
 # Modules under fintech_dq.cli that each define `register(subparsers)`; one verb (or verb
 # group) per module keeps this file free of merge conflicts.
@@ -73,10 +79,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(result or 0)
 
 
+@contextlib.contextmanager
+def function_logs_on_stderr() -> Iterator[None]:
+    """Run the Lambda functions' bodies in process (the local event path) with their logs on
+    stderr: in Lambda, Powertools logs JSON to stdout, the function's log; a command's stdout
+    is its output. Powertools binds its handler to the sys.stdout of the moment its logger is
+    made, so the logger is made (imported) under the redirect, or pointed at stderr if it
+    was made before."""
+    with contextlib.redirect_stdout(sys.stderr):
+        from fintech_dq.alerts import handlers
+
+        handler = handlers.logger.registered_handler
+        stream = handler if isinstance(handler, logging.StreamHandler) else None
+        earlier = stream.setStream(sys.stderr) if stream is not None else None
+        try:
+            yield
+        finally:
+            if stream is not None and earlier is not None:
+                stream.setStream(earlier)
+
+
+def aws_endpoint_text(settings: AwsSettings | None = None) -> str:
+    """Where the AWS calls went, for a message: the local runtime's endpoint (the settings'
+    default when AWS_ENDPOINT_URL is unset, as `fdq local env` would set it), else AWS."""
+    from fintech_dq.infra import aws
+
+    try:
+        chosen = settings or aws.settings()
+    except aws.AwsSettingsError:
+        return os.environ.get("AWS_ENDPOINT_URL") or "AWS"
+    if chosen.is_local:
+        return f"local emulator at {chosen.endpoint_url}"
+    return chosen.endpoint_url or "AWS"
+
+
 def aws_failure(error: BotoCoreError | ClientError) -> str:
     """An AWS call's failure, with what to check for the usual causes."""
-    where = os.environ.get("AWS_ENDPOINT_URL") or "AWS"
-    text = f"AWS call failed ({where}): {error}"
+    text = f"AWS call failed ({aws_endpoint_text()}): {error}"
     if isinstance(error, EndpointConnectionError):
         return text + ' (the local emulator: `fdq local up`, then `eval "$(fdq local env)"`)'
     if isinstance(error, NoCredentialsError):

@@ -108,9 +108,11 @@ def run_transition(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from fintech_dq.cli import function_logs_on_stderr
     from fintech_dq.events.local_delivery import run_escalation_check
 
     service = _service(args)
-    sent = run_escalation_check(service.locations, service.settings, service=service)
+    with function_logs_on_stderr():  # the checker's logs; stdout is the command's answer
+        sent = run_escalation_check(service.locations, service.settings, service=service)
     print(f"escalation check: {sent} notification(s) sent")
     return 0

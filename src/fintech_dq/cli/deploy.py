@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from fintech_dq.cli import CliError
+from fintech_dq.cli import CliError, aws_endpoint_text
 
 
 def register(subparsers: Any) -> None:
@@ -119,8 +119,7 @@ def execute(settings: Any, request: Any) -> Any:
     except (DeployError, FillInError, PackagingError, TemplateError) as error:
         raise CliError(str(error)) from error
     except (BotoCoreError, ClientError) as error:
-        where = settings.endpoint_url or "AWS"
-        raise CliError(f"AWS call failed ({where}): {error}") from error
+        raise CliError(f"AWS call failed ({aws_endpoint_text(settings)}): {error}") from error
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,9 +4,7 @@ change (docs/schema-drift.md). Reaches AWS or the emulator as `fdq local env` sa
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,7 +62,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Edit the rules file so its columns match the day's catalog schema (version bumped: "
             "major for a breaking change, minor otherwise), check it, and append who accepted "
-            "it and why to the audit trail. Commit the rules file afterwards."
+            "it and why to the audit trail. A renamed column is renamed in the rules that name "
+            "it too (their ids are kept); a rule that names a removed column is refused with "
+            "its line: delete or change it first. Commit the rules file afterwards."
         ),
     )
     _common(accept)
@@ -136,9 +136,10 @@ def run_diff(args: argparse.Namespace) -> int:
     except CatalogTableMissing as error:
         raise CliError(str(error)) from error
     if settings.is_local and outcome.acted:  # what EventBridge -> Lambda does on AWS
+        from fintech_dq.cli import function_logs_on_stderr
         from fintech_dq.events.local_delivery import deliver_pending_events
 
-        with contextlib.redirect_stdout(sys.stderr):  # the functions' logs: not the diff
+        with function_logs_on_stderr():  # the functions' logs: not the diff
             deliver_pending_events(locations, settings)
     if args.json:
         print(json.dumps(outcome.diff, indent=2, sort_keys=True))
@@ -163,11 +164,33 @@ def run_accept(args: argparse.Namespace) -> int:
         result = accept_change(locations, args.date, args.by, args.reason, rules_file, settings)
     except (CannotAccept, CatalogTableMissing) as error:
         raise CliError(str(error)) from error
-    except RulesFileError as error:
-        message = f"the accepted contract would not load; nothing written.\n{error}"
+    except RulesFileError as error:  # the file as it is (the edited text is CannotAccept)
+        hint = (
+            " (a rule edited ahead to a renamed column's new name: put the old name back, "
+            "accepting the rename renames the rules' references too)"
+            if "is not a column of the dataset" in str(error)
+            else ""
+        )
+        message = f"{rules_file} does not load as it is; nothing was accepted{hint}.\n{error}"
         raise CliError(message) from error
     print(f"{result.rules_file}: version {result.old_version} -> {result.new_version}")
     for change in result.changes:
         print(f"  accepted [{change.classification}]: {change.message}")
+    for rewritten in result.rewritten:
+        ref = rewritten.reference
+        print(
+            f"  rule {ref.rule_id} (line {ref.line} before the edit): {ref.key} "
+            f"{ref.column} -> {rewritten.new}"
+        )
+    if result.rewritten:
+        print(
+            "  rule ids are kept as they are: they are the stable identifiers of the rules' "
+            "metrics and history"
+        )
+    for old_id, new_id in result.renamed_generated:
+        print(
+            f"  rule {old_id} is now {new_id}: made from the column contract, it is named "
+            "after the column (its history stays under the old id)"
+        )
     print(f"audited: accepted by {args.by}; commit {result.rules_file} and redeploy")
     return 0
