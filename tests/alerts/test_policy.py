@@ -206,3 +206,18 @@ def test_an_escalation_of_an_acknowledged_alert_says_who_acknowledged_it_and_why
     body = Notification(acked, 3, "escalated").body
     assert "acked      by jane.doe at 2026-11-28T09:05:00Z: looking at the sender's file" in body
     assert "acked" not in Notification(alert(), 1, "opened").body
+
+
+def test_an_sla_e_mail_names_the_run_as_the_airflow_ui_does() -> None:
+    from fintech_dq.alerts.messages import Notification
+    from fintech_dq.alerts.store import _details_of
+    from fintech_dq.events import PipelineEvent
+    from fintech_dq.orchestration.deadline import sla_missed_fields
+
+    run = {"dag_id": "transactions_dq_daily", "dag_run_id": "manual__2026-11-30T08:37:17+00:00",
+           "conf": {"business_date": "2026-11-29"}, "state": "running"}  # fmt: skip
+    fields = sla_missed_fields({"dag_run": run, "deadline": {"deadline_time": "09:00"}})
+    event = PipelineEvent(dataset="transactions", links={}, **fields)
+    body = Notification(alert(details=_details_of(event)), 1, "opened").body
+    assert "runs       " in body  # the key-safe id the pipeline stores its documents under
+    assert "airflow    transactions_dq_daily run manual__2026-11-30T08:37:17+00:00" in body

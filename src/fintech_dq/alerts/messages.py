@@ -46,6 +46,9 @@ class Notification:
             f"seen       {alert.occurrences} time(s), last {format_time(alert.last_seen_at)}",
             f"runs       {', '.join(alert.run_ids[-5:])}",
         ]
+        if alert.details.get("airflow_run_id"):  # the run ids above are made safe for S3 keys
+            dag = alert.details.get("dag_id") or "the DAG"
+            lines.append(f"airflow    {dag} run {alert.details['airflow_run_id']}")
         failing = alert.details.get("failing_rules") or []
         if failing:
             shown = ", ".join(str(r.get("rule_id")) for r in failing[:RULES_SHOWN])
