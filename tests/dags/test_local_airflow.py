@@ -18,6 +18,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -136,17 +137,25 @@ def test_a_reprocess_request_reruns_the_day_and_is_audited(
     _record, api, locations = standalone
     # The daily DAG runs one day at a time, and unpausing it schedules yesterday's run,
     # whose batch this session never lands: it would hold the slot for the sensor's 12
-    # hours, and the reprocessed day queue behind it (docs/operations.md). It is marked
-    # failed, as its batch never came. (This test also runs before the deadline test,
-    # which leaves a run waiting on purpose.)
+    # hours, and the reprocessed day queue behind it. As docs/operations.md tells an
+    # operator, its waiting task is marked failed; the run then ends failed (run_outcome)
+    # and frees the slot. (This test also runs before the deadline test, which leaves a run
+    # waiting on purpose.)
     api.unpause("transactions_dq_daily")
     scheduled = _wait(
         "the scheduled run that unpausing creates",
         lambda: [r for r in api.runs("transactions_dq_daily") if r["run_type"] == "scheduled"],
     )
     for waiting in scheduled:
+        run_id = str(waiting["dag_run_id"])
         if waiting["state"] in ("queued", "running"):
-            api.set_run_state("transactions_dq_daily", str(waiting["dag_run_id"]), "failed")
+            _wait("the scheduled run to wait for its batch", partial(_deferred, api, run_id))
+            plan = _task_result(api, run_id, "plan_run")
+            assert plan["routine"] == "yes", plan  # a scheduled run waits for a quiet partition
+            api.set_task_state("transactions_dq_daily", run_id, "wait_for_batch", "failed")
+            ended = api.wait_for_run("transactions_dq_daily", run_id, timeout=300)
+            assert ended["state"] == "failed", ended
+            assert _task_states(api, run_id)["run_outcome"] == "failed"
     api.wait_for_dag("transactions_dq_reprocess")
     api.unpause("transactions_dq_reprocess")
     day = ARRIVAL_DAY.isoformat()
@@ -219,6 +228,18 @@ def test_a_day_announced_again_is_not_checked_again_but_a_late_file_is(
 def _task_states(api: la.AirflowApi, run_id: str) -> dict[str, str]:
     answer = api.get(f"/dags/transactions_dq_daily/dagRuns/{run_id}/taskInstances")
     return {str(t["task_id"]): str(t["state"]) for t in answer["task_instances"]}  # type: ignore[union-attr]
+
+
+def _deferred(api: la.AirflowApi, run_id: str) -> bool:
+    return _task_states(api, run_id).get("wait_for_batch") == "deferred"
+
+
+def _task_result(api: la.AirflowApi, run_id: str, task_id: str) -> dict[str, Any]:
+    """A task's return value (its XCom), as the API gives it."""
+    path = f"/dags/transactions_dq_daily/dagRuns/{run_id}/taskInstances/{task_id}"
+    answer = api.get(f"{path}/xcomEntries/return_value?deserialize=true&stringify=false")
+    value = answer.get("value")
+    return dict(value) if isinstance(value, dict) else json.loads(str(value))
 
 
 def _keys(s3: Any, bucket: str, prefix: str) -> list[str]:

@@ -290,6 +290,11 @@ class AirflowApi:
         """Mark a run success or failed, as the UI's "Mark run as" does."""
         self._call("PATCH", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", {"state": state})
 
+    def set_task_state(self, dag_id: str, run_id: str, task_id: str, state: str) -> None:
+        """Mark one task of a run, as the UI's task "Mark as" does."""
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}"
+        self._call("PATCH", path, {"new_state": state})
+
     def runs(self, dag_id: str) -> list[dict[str, object]]:
         answer = self.get(f"/dags/{dag_id}/dagRuns?limit=100&order_by=-run_after")
         runs = answer.get("dag_runs") or []
