@@ -4,6 +4,7 @@ developer runs (`fdq local up`, `fdq local deploy`, `fdq local down`)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -69,6 +70,10 @@ def spark() -> Iterator[object]:
     session = local_spark("fintech-dq-tests", cores=2)
     yield session
     session.stop()
+    # py4j says goodbye at INFO when its connections are collected at exit, through the
+    # handler Airflow's logging set up on pytest's capture stream, closed by then: a
+    # "--- Logging error ---" traceback after the summary. Nothing else of py4j's is INFO.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="session")
