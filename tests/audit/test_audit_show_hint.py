@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fintech_dq.audit import AuditRecord, AuditTrail
+from fintech_dq.audit.record import day_subject, range_subject
 from fintech_dq.cli.audit import _nothing_shown_hint
 from fintech_dq.infra import aws
 from fintech_dq.pipeline.locations import PipelineLocations
@@ -83,6 +84,9 @@ def test_a_record_is_about_the_business_dates_its_subject_names() -> None:
     assert record_about({"alert_id": "x", "business_date": day, "issue": "i"}).is_about(day)
     assert record_about(f"transactions/{day}").is_about(day)  # a schema diff
     assert record_about("transactions 2026-11-20..2026-11-29").is_about(day)  # reprocessing
+    # the subjects as the schema check and the reprocess request write them
+    assert record_about(day_subject("transactions", day)).is_about(day)
+    assert record_about(range_subject("transactions", "2026-11-29", "2026-11-30")).is_about(day)
     assert not record_about("transactions 2026-11-20..2026-11-28").is_about(day)
     assert not record_about("transactions/2026-11-30").is_about(day)
     assert not record_about("transactions rules 1.0.0 -> 1.1.0").is_about(day)

@@ -17,8 +17,8 @@ from fintech_dq.masking import mask_card_numbers_in_text
 
 STREAMS = ("runs", "rules", "schema", "alerts", "operators")
 _DAY = r"(\d{4}-\d{2}-\d{2})"
-_ONE_DAY = re.compile(rf"/{_DAY}$")  # "transactions/2026-11-28" (schema drift)
-_DAY_RANGE = re.compile(rf" {_DAY}\.\.{_DAY}$")  # "transactions A..B" (reprocessing)
+_ONE_DAY = re.compile(rf"/{_DAY}$")  # day_subject's
+_DAY_RANGE = re.compile(rf" {_DAY}\.\.{_DAY}$")  # range_subject's
 GENESIS_HASH = "0" * 64
 """prev_hash of a stream's first record."""
 
@@ -64,6 +64,16 @@ class AuditRecord:
     def from_json(cls, text: str | bytes) -> AuditRecord:
         data = json.loads(text)
         return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+
+
+def day_subject(dataset: str, business_date: str) -> str:
+    """A record's subject for one business date ("transactions/2026-11-28": a schema diff)."""
+    return f"{dataset}/{business_date}"
+
+
+def range_subject(dataset: str, start: str, end: str) -> str:
+    """A record's subject for a range of business dates ("transactions A..B": reprocessing)."""
+    return f"{dataset} {start}..{end}"
 
 
 def record_hash(fields: dict[str, Any]) -> str:

@@ -76,6 +76,7 @@ def parse_request(conf: dict[str, Any] | None, airflow_run_id: str) -> Reprocess
 
 def record(request: ReprocessRequest, action: str, details: dict[str, Any]) -> None:
     from fintech_dq.audit import AuditTrail
+    from fintech_dq.audit.record import range_subject
     from fintech_dq.pipeline.locations import PipelineLocations
 
     AuditTrail(PipelineLocations.resolve()).append(
@@ -83,7 +84,7 @@ def record(request: ReprocessRequest, action: str, details: dict[str, Any]) -> N
         action,
         request.requested_by,
         run_id=request.request_id,
-        subject=f"transactions {request.start.isoformat()}..{request.end.isoformat()}",
+        subject=range_subject("transactions", request.start.isoformat(), request.end.isoformat()),
         details={"reason": request.reason, **details},
     )
 

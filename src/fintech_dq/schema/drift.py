@@ -190,13 +190,14 @@ def _audit(
     document: dict[str, Any],
 ) -> None:
     from fintech_dq.audit import AuditTrail
+    from fintech_dq.audit.record import day_subject
 
     AuditTrail(locations, settings).append(
         AUDIT_STREAM,
         "schema.drift_detected",
         ACTOR,
         run_id=run_id,
-        subject=f"{document['dataset']}/{document['business_date']}",
+        subject=day_subject(document["dataset"], document["business_date"]),
         details={
             "decision": document["decision"],
             "catalog": document["catalog"],
