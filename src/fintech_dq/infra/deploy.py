@@ -306,6 +306,10 @@ class Deployer:
         if outcome.status in ("no changes", "failed") or self.request.dry_run:
             if outcome.status == "failed" and not self.request.dry_run:
                 raise DeployError(f"{name}: change set failed: {outcome.reason}")
+            if self._parameters_only_change(outcome, kind, parameters, previous):
+                # The emulator's change sets compare template text only; the stack must
+                # still hold the new values, or a later deploy would keep the old ones.
+                self._execute(name, kind, body, parameters, outcome)
         else:
             self._execute(name, kind, body, parameters, outcome)
         if self.settings.is_local and not self.request.dry_run:
@@ -315,6 +319,17 @@ class Deployer:
                 self.echo("  " + item.line())
             report.fill_ins.extend(applied)
         return outcome
+
+    def _parameters_only_change(
+        self, outcome: StackOutcome, kind: str, parameters: dict[str, str], previous: dict[str, str]
+    ) -> bool:
+        return (
+            outcome.status == "no changes"
+            and kind == "UPDATE"
+            and not self.request.dry_run
+            and not self._executes_change_sets()
+            and any(previous.get(k) != v for k, v in parameters.items())
+        )
 
     def _deployed_parameters(self, name: str) -> dict[str, str]:
         """The parameter values the deployed stack holds (a NoEcho one shows as ****: not

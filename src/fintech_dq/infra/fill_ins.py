@@ -29,7 +29,8 @@ from fintech_dq.notify.relay import EMAIL_PROTOCOLS
 APPLIED_BY_EMULATOR: dict[str, set[str]] = {
     "AWS::KMS::Key": {"Description", "EnableKeyRotation", "Enabled", "Tags"},
     "AWS::KMS::Alias": {"AliasName", "TargetKeyId"},
-    "AWS::S3::Bucket": {"BucketName", "BucketEncryption", "Tags"},
+    # BucketEncryption: the default encryption is applied but BucketKeyEnabled is dropped
+    "AWS::S3::Bucket": {"BucketName", "Tags"},
     "AWS::SNS::Topic": {"TopicName", "DisplayName", "KmsMasterKeyId"},
     "AWS::SQS::Queue": {
         "QueueName",
@@ -97,6 +98,7 @@ FILLED_PROPERTIES: dict[str, set[str]] = {
     "AWS::KMS::Key": {"KeyPolicy"},
     "AWS::IAM::Role": {"Policies"},
     "AWS::S3::Bucket": {
+        "BucketEncryption",
         "VersioningConfiguration",
         "ObjectLockEnabled",
         "ObjectLockConfiguration",
@@ -140,6 +142,10 @@ _PRIORITY = {
     "AWS::CloudWatch::Alarm": 4,
 }
 
+
+# What the fill-ins subscribed for a stack, by logical id (the emulator's CloudFormation keeps
+# no subscriptions): an SSM parameter in the emulator, so it lives and dies with its state.
+SUBSCRIPTIONS_RECORD = "/fdq/local-fill-ins/{stack}/sns-subscriptions"
 
 FILLED = "filled in"
 STAND_IN = "stand-in"
@@ -274,7 +280,7 @@ class _StackFiller:
                 results.append(
                     self._note(logical, kind, "skipped by the emulator; no fill-in exists")
                 )
-        return results
+        return results + self._reconcile_subscriptions()
 
     def _complete(self, logical: str, kind: str, properties: dict[str, Any]) -> list[FillIn]:
         applied = APPLIED_BY_EMULATOR.get(kind)
@@ -397,6 +403,8 @@ class _StackFiller:
         bucket = self._physical(logical)
         done: list[FillIn] = []
         props = self.resolve(properties)
+        if "BucketEncryption" in props:
+            done.append(self._encryption(logical, bucket, props["BucketEncryption"]))
         if "VersioningConfiguration" in props:
             status = props["VersioningConfiguration"]["Status"]
             s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
@@ -446,6 +454,41 @@ class _StackFiller:
             s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=api)
             done.append(self._done(logical, kind, "S3 events to EventBridge"))
         return done
+
+    def _encryption(self, logical: str, bucket: str, encryption: dict[str, Any]) -> FillIn:
+        """Put the template's default encryption whole (the emulator's CloudFormation keeps
+        the algorithm and key but drops BucketKeyEnabled), then read it back: whatever its S3
+        API does not keep either is reported, not assumed."""
+        s3 = self.client("s3")
+        wanted = []
+        for rule in encryption["ServerSideEncryptionConfiguration"]:
+            api: dict[str, Any] = {
+                "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]
+            }
+            if "BucketKeyEnabled" in rule:
+                api["BucketKeyEnabled"] = _bool(rule["BucketKeyEnabled"])
+            wanted.append(api)
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": wanted})
+        kept = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        dropped = sorted(
+            f"{name}={value}"
+            for rule, stored in zip(wanted, kept + [{}] * len(wanted), strict=False)
+            for name, value in rule.items()
+            if stored.get(name) != value
+        )
+        kind = "AWS::S3::Bucket"
+        if dropped:
+            return self._note(
+                logical,
+                kind,
+                f"BucketEncryption: the emulator's S3 does not keep {', '.join(dropped)}",
+            )
+        default = wanted[0]["ApplyServerSideEncryptionByDefault"]
+        key = f" with {default['KMSMasterKeyID']}" if "KMSMasterKeyID" in default else ""
+        bucket_key = ", S3 Bucket Key on" if wanted[0].get("BucketKeyEnabled") else ""
+        return self._done(
+            logical, kind, f"default encryption {default['SSEAlgorithm']}{key}{bucket_key}"
+        )
 
     def _object_lock(
         self, logical: str, bucket: str, configuration: dict[str, Any] | None
@@ -548,6 +591,47 @@ class _StackFiller:
                 f"{props['Protocol']} {props['Endpoint']} on {topic} ({_local_delivery(props)})",
             )
         ]
+
+    def _reconcile_subscriptions(self) -> list[FillIn]:
+        """Unsubscribe what an earlier deploy of this stack subscribed and the template no
+        longer declares (a parameter emptied, an address changed): CloudFormation would
+        delete those. Only subscriptions recorded as this stack's own are touched, never
+        ones others made on its topics (the tests' and the local event path's queues)."""
+        kind = "AWS::SNS::Subscription"
+        resources = self.template["Resources"]
+        made = {
+            logical: arn
+            for logical, arn in self.filled.items()
+            if resources.get(logical, {}).get("Type") == kind
+        }
+        ssm, sns = self.client("ssm"), self.client("sns")
+        record = SUBSCRIPTIONS_RECORD.format(stack=self.stack)
+        try:
+            earlier = json.loads(ssm.get_parameter(Name=record)["Parameter"]["Value"])
+        except ssm.exceptions.ParameterNotFound:
+            earlier = {}
+        done = []
+        for logical, arn in sorted(earlier.items()):
+            if made.get(logical) == arn:
+                continue
+            try:
+                attributes = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+            except sns.exceptions.NotFoundException:
+                continue  # removed by hand meanwhile
+            sns.unsubscribe(SubscriptionArn=arn)
+            why = "its parameter changed" if logical in made else "no longer declared"
+            topic = attributes["TopicArn"].rsplit(":", 1)[-1]
+            done.append(
+                self._done(
+                    logical,
+                    kind,
+                    f"unsubscribed {attributes['Protocol']} {attributes['Endpoint']} from "
+                    f"{topic} ({why})",
+                )
+            )
+        if made or earlier:
+            ssm.put_parameter(Name=record, Value=json.dumps(made), Type="String", Overwrite=True)
+        return done
 
     # ------------------------------------------------------------------ DynamoDB
     def complete_table(self, logical: str, properties: dict[str, Any]) -> list[FillIn]:
