@@ -78,7 +78,9 @@ def test_a_recurrence_after_resolve_reopens_and_pages_again(
     service.resolve(alert_id, "alice", "fixed")
     clock.advance(hours=2)
     again = service.handle_event(failed_event(dataset, run_id="run-9"))
-    assert again.recorded.outcome == "reopened" and [n.tier for n in again.sent] == [1]
+    assert again.recorded.outcome == "reopened"
+    assert [(n.tier, n.kind) for n in again.sent] == [(1, "reopened")]
+    assert again.sent[0].subject.endswith("validation.failed (reopened)")
     reopened = service.store.require(alert_id)
     assert reopened.state == OPEN and reopened.opened_at == clock.now
     assert reopened.resolved_by is None
@@ -92,9 +94,11 @@ def test_two_checkers_reading_the_same_alert_escalate_it_once(
     clock.advance(seconds=61)
     seen_by_a = service.store.require(alert.alert_id)
     seen_by_b = service.store.require(alert.alert_id)
-    won = service.store.claim(seen_by_a, 2, None, clock.now)
-    lost = service.store.claim(seen_by_b, 2, None, clock.now)
-    assert won is not None and won.notified_tier == 2
+    lease = timedelta(minutes=10)
+    won = service.store.claim(seen_by_a, 2, "escalated", None, clock.now, lease)
+    lost = service.store.claim(seen_by_b, 2, "escalated", None, clock.now, lease)
+    assert won is not None and won.handover is not None and won.handover.tier == 2
+    assert won.notified_tier == 1  # told only once SNS accepted it (confirm)
     assert lost is None
 
 

@@ -130,3 +130,34 @@ def test_an_event_published_twice_through_eventbridge_makes_one_alert_and_one_pa
     alert = service.store.require(f"{dataset}/2026-11-27/batch.blocked")
     assert (alert.occurrences, alert.notifications, alert.severity) == (1, 1, "critical")
     assert tier_queues[1].alert_ids().count(alert.alert_id) == 1
+
+
+def test_sms_subscribers_get_one_segment_and_e_mail_and_queues_the_full_body(
+    make_service: Any, clock: Any, dataset: str, tier_queues: Any
+) -> None:
+    from fintech_dq.alerts.messages import SMS_LENGTH
+
+    service = make_service(clock)
+    published: list[dict[str, Any]] = []
+    service.notifier.sns.meta.events.register(
+        "provide-client-params.sns.Publish", lambda params, **_: published.append(dict(params))
+    )
+    tier_queues[1].alert_ids()
+    handled = service.handle_event(failed_event(dataset))
+    (notification,) = handled.sent
+    (request,) = published
+    assert request["MessageStructure"] == "json"
+    variants = json.loads(request["Message"])
+    assert variants == {
+        "default": notification.body,
+        "email": notification.body,
+        "sms": notification.sms,
+    }
+    assert len(variants["sms"]) <= SMS_LENGTH < len(notification.body)
+    queue = tier_queues[1]
+    (delivered,) = [
+        json.loads(m["Body"])
+        for m in queue.sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10)["Messages"]
+        if dataset in m["Body"]
+    ]
+    assert delivered["Message"] == notification.body  # not the JSON of all variants

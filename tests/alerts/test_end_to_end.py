@@ -36,6 +36,7 @@ def test_validation_failed_mails_tier_1_escalates_to_tier_2_and_stops_after_reso
         ("oncall@example.com", f"[fdq T1 ERROR] {dataset} 2026-11-27 validation.failed (opened)")
     ]
     assert "fdq alerts ack" in first[0].body and "amount_positive" in first[0].body
+    assert not first[0].body.lstrip().startswith("{")  # the text, not SNS's JSON of variants
     alert_id = f"{dataset}/2026-11-27/validation.failed"
     event = failed_event(dataset)  # the handler's lines are in the run's log in bucket C
     traced = read_run_log(locations, event.run_id.replace("/", "_"), local_stack.settings)

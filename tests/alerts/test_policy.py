@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from fintech_dq.alerts.escalation import PAGE, REPEAT, RESCHEDULE, decide, next_time
+from fintech_dq.alerts.escalation import (
+    PAGE,
+    REPEAT,
+    RESCHEDULE,
+    decide,
+    next_time,
+    notification_kind,
+)
 from fintech_dq.alerts.model import ACKNOWLEDGED, OPEN, RESOLVED, Alert
-from fintech_dq.alerts.policy import PolicyError, load_policy, parse_policy
+from fintech_dq.alerts.policy import POLICY_VARIABLE, PolicyError, load_policy, parse_policy
 
 OPENED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -46,45 +58,150 @@ def test_the_packaged_policy_tells_tier_1_at_once_and_escalates_in_order() -> No
     assert policy.for_severity("warn").quiet_hours is not None
 
 
+PACKAGED = (resources.files("fintech_dq.alerts") / "policy.yaml").read_text("utf-8")
+QUIET = 'quiet_hours: {start: "20:00", end: "07:00"}'
+ERROR_TIER_2 = "      - {tier: 2, after: 1h}\n"
+
+
+def edited(tmp_path: Path, *changes: tuple[str, str]) -> Path:
+    """The packaged policy with a lead's edits (each `old` must be in it)."""
+    text = PACKAGED
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize(
-    ("broken", "message"),
+    ("change", "message"),
     [
-        ({"version": 2}, "expected a mapping with `version: 1`"),
-        (
-            {"version": 1, "severities": {"error": {"tiers": [{"tier": 1, "after": "5x"}]}}},
-            "severities.error.tiers[0].after: '5x' is not a duration like 90s, 15m, 4h, 1d",
+        (  # YAML 1.1 reads 20:00 unquoted as 1200, and time.fromisoformat("1200") is 12:00
+            (QUIET, "quiet_hours: {start: 20:00, end: 07:00}"),
+            "severities.warn.quiet_hours.start: 1200 is a number, not a time of day; write it "
+            'quoted: "20:00" (YAML reads an unquoted 20:00 as 1200)',
         ),
         (
-            {"version": 1, "severities": {"error": {"tiers": [{"tier": 1, "after": "5m"}]}}},
-            "severities.error: tier 1 must be told at once (after: 0s)",
+            (QUIET, 'quiet_hours: {start: "1200", end: "07:00"}'),
+            "severities.warn.quiet_hours.start: '1200' is not a time of day; write it quoted, "
+            'like "20:00"',
         ),
         (
-            {
-                "version": 1,
-                "severities": {
-                    "error": {
-                        "tiers": [{"tier": 1, "after": "0s"}, {"tier": 2, "after": "1h"}],
-                        "repeat": "1h",
-                    }
-                },
-            },
-            "severities.error: unknown keys ['repeat']",
+            (QUIET, 'quiet_hours: {start: "20:00", end: "20:00"}'),
+            "severities.warn.quiet_hours: start and end are the same: an empty window; remove "
+            "quiet_hours",
         ),
         (
-            {
-                "version": 1,
-                "severities": {
-                    "error": {"tiers": [{"tier": 1, "after": "0s"}, {"tier": 3, "after": "1h"}]}
-                },
-            },
-            "severities.error: tiers must be 1..N with times that grow",
+            (QUIET, 'quiet_hours: {start: "20:00", stop: "07:00"}'),
+            "severities.warn.quiet_hours.stop: unknown key (expected start, end)\n"
+            'p.yaml: severities.warn.quiet_hours.end: missing; a quoted UTC time like "07:00"',
         ),
+        (
+            ("repeat_every: 2h", "repeat_every: 2x"),
+            "severities.error.repeat_every: '2x' is not a duration like 90s, 15m, 4h, 1d",
+        ),
+        (
+            ("repeat_every: 2h", "repeat_evry: 2h"),
+            "severities.error.repeat_evry: unknown key (did you mean 'repeat_every'?)",
+        ),
+        (
+            ("repeat_every: 30m", "repeat_every: 0s"),
+            "severities.critical.repeat_every: 0s would repeat at every check; use null",
+        ),
+        (
+            ("{tier: 2, after: 1h}", "{tier: 2, after: -1h}"),
+            "severities.error.tiers[1].after: '-1h' is negative; durations count forward from 0s",
+        ),
+        (
+            ("{tier: 1, after: 0s}", "{tier: 1, after: 5x}"),
+            "severities.critical.tiers[0].after: '5x' is not a duration like 90s, 15m, 4h, 1d",
+        ),
+        (
+            ("{tier: 1, after: 0s}", "{tier: 1, after: 5m}"),
+            "severities.critical.tiers: tier 1 must be told at once (after: 0s)",
+        ),
+        (
+            ("{tier: 2, after: 1h}", "{tier: 2, after: 5h}"),
+            "severities.error.tiers: tier 3 (after 4h) comes before tier 2 (after 5h); a later "
+            "tier is told later",
+        ),
+        (
+            (ERROR_TIER_2, ""),
+            "severities.error.tiers: tier 2 is missing; tiers are 1, then 2, then 3",
+        ),
+        (
+            ("{tier: 2, after: 1h}", "{tier: two, after: 1h}"),
+            "severities.error.tiers[1].tier: 'two': expected 1, 2 or 3, each once",
+        ),
+        (
+            ("{tier: 2, after: 1h}", "{tier: 2, afer: 1h}"),
+            "severities.error.tiers[1].afer: unknown key (did you mean 'after'?)\n"
+            "p.yaml: severities.error.tiers[1].after: missing; a duration from opening, like "
+            "0s or 1h",
+        ),
+        (
+            ("  warn:", "  warning:"),
+            "severities.warning: unknown key (did you mean 'warn'?)\n"
+            "p.yaml: severities.warn: missing; every severity that opens alerts needs one",
+        ),
+        (
+            ("version: 1", "version: 1\nescalation: {}"),
+            "escalation: unknown key (expected version, severities)",
+        ),
+        (("version: 1", "version: 2"), "expected a mapping with `version: 1`"),
     ],
 )
-def test_a_broken_policy_is_an_error_naming_the_field(broken: dict, message: str) -> None:
+def test_a_broken_policy_is_an_error_naming_the_file_and_the_key(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    path = edited(tmp_path, change)
     with pytest.raises(PolicyError) as raised:
-        parse_policy(broken, "p.yaml")
-    assert str(raised.value) == f"p.yaml: {message}"
+        load_policy(path)
+    assert str(raised.value) == f"{path}: {message}".replace("p.yaml", str(path))
+
+
+def test_every_problem_of_a_policy_file_is_reported_at_once(tmp_path: Path) -> None:
+    path = edited(
+        tmp_path, ("repeat_every: 2h", "repeat_every: 2x"), (QUIET, "quiet_hours: {start: 20:00}")
+    )
+    with pytest.raises(PolicyError) as raised:
+        load_policy(path)
+    assert str(raised.value).splitlines() == [
+        f"{path}: severities.error.repeat_every: '2x' is not a duration like 90s, 15m, 4h, 1d",
+        f"{path}: severities.warn.quiet_hours.start: 1200 is a number, not a time of day; "
+        'write it quoted: "20:00" (YAML reads an unquoted 20:00 as 1200)',
+        f'{path}: severities.warn.quiet_hours.end: missing; a quoted UTC time like "07:00"',
+    ]
+
+
+def test_a_policy_file_that_is_not_yaml_or_not_there_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = edited(tmp_path, ("    tiers:\n", "    tiers: [\n"))
+    with pytest.raises(PolicyError, match=rf"^{re.escape(str(path))}:\d+:\d+: not valid YAML"):
+        load_policy(path)
+    missing = tmp_path / "nope.yaml"
+    monkeypatch.setenv(POLICY_VARIABLE, str(missing))
+    with pytest.raises(PolicyError) as raised:
+        load_policy()
+    assert str(raised.value) == (
+        f"{missing} (named by FDQ_ALERT_POLICY): cannot read: No such file or directory"
+    )
+
+
+def test_fdq_alerts_with_a_broken_policy_says_why_and_exits_2(tmp_path: Path, run_fdq: Any) -> None:
+    path = edited(tmp_path, ("repeat_every: 2h", "repeat_every: 2x"))
+    # No emulator needed: the policy is read before any AWS call.
+    env = {"FDQ_ALERT_POLICY": str(path), "FDQ_RUNTIME": "local"}
+    for verb in (["check"], ["list"]):
+        answer = run_fdq("alerts", *verb, env=env, timeout=60)
+        assert answer.returncode == 2, answer.stderr
+        assert answer.stderr == (
+            f"fdq: error: {path}: severities.error.repeat_every: '2x' is not a duration like "
+            "90s, 15m, 4h, 1d\n"
+        )
+        assert answer.stdout == ""
 
 
 def test_tier_2_is_due_exactly_at_its_time_and_only_once() -> None:
@@ -135,16 +252,20 @@ def test_warnings_wait_for_the_end_of_quiet_hours() -> None:
 
 
 def test_nothing_more_after_the_last_tier_without_repeats() -> None:
-    policy = parse_policy(
-        {"version": 1, "severities": {"error": {"tiers": [{"tier": 1, "after": "0s"}]}}}
-    ).for_severity("error")
+    policy = with_error({"tiers": [{"tier": 1, "after": "0s"}]})
     assert next_time(alert(), policy) is None
+
+
+def with_error(body: dict[str, Any]) -> Any:
+    """The packaged policy with another `error` entry."""
+    document = copy.deepcopy(yaml.safe_load(PACKAGED))
+    document["severities"]["error"] = body
+    return parse_policy(document).for_severity("error")
 
 
 def error_policy(tier_2: str, tier_3: str = "4h") -> Any:
     tiers = [{"tier": 1, "after": "0s"}, {"tier": 2, "after": tier_2}, {"tier": 3, "after": tier_3}]
-    document = {"version": 1, "severities": {"error": {"tiers": tiers, "repeat_every": "2h"}}}
-    return parse_policy(document).for_severity("error")
+    return with_error({"tiers": tiers, "repeat_every": "2h"})
 
 
 def test_a_changed_policy_reaches_alerts_already_open() -> None:
@@ -221,3 +342,42 @@ def test_an_sla_e_mail_names_the_run_as_the_airflow_ui_does() -> None:
     body = Notification(alert(details=_details_of(event)), 1, "opened").body
     assert "runs       " in body  # the key-safe id the pipeline stores its documents under
     assert "airflow    transactions_dq_daily run manual__2026-11-30T08:37:17+00:00" in body
+
+
+def test_a_reopened_alert_held_by_quiet_hours_is_still_told_it_reopened() -> None:
+    policy = load_policy().for_severity("warn")  # quiet 20:00-07:00
+    morning = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
+    held = alert(
+        severity="warn", notified_tier=0, last_notified_at=None, next_escalation_at=morning
+    )
+    step = decide(held, policy, morning)
+    assert step is not None and (step.kind, step.tier) == (PAGE, 1)
+    assert notification_kind(step, replace(held, notifications=0)) == "opened"
+    assert notification_kind(step, replace(held, notifications=3)) == "reopened"  # told before
+
+
+def test_an_sms_is_one_segment_with_what_happened_and_how_to_acknowledge() -> None:
+    from fintech_dq.alerts.messages import SMS_LENGTH, Notification
+
+    summary = "transactions 2026-11-27: failed; 100 rows in, 7 quarantined"
+    sms = Notification(alert(summary=summary), 2, "escalated").sms
+    assert sms.splitlines() == [
+        f"fdq T2 ERROR escalated: {summary}",
+        "fdq alerts ack 'transactions/2026-11-27/validation.failed' --reason ...",
+    ]
+    assert len(sms) <= SMS_LENGTH
+
+
+def test_a_long_sms_summary_is_cut_after_masking_and_kept_plain() -> None:
+    from fintech_dq.alerts.messages import SMS_LENGTH, Notification
+
+    card = "4111 1111 1111 1111"  # a test PAN (Luhn-valid)
+    long = f"transactions 2026-11-27 (café): {card} in the merchant name, " + "x" * 300
+    sms = Notification(alert(summary=long, severity="critical"), 1, "opened").sms
+    first, ack = sms.splitlines()
+    assert len(sms) <= SMS_LENGTH and first.endswith("...")
+    assert "(cafe): 411111******1111 in the" in first and sms.isascii()
+    assert ack == "fdq alerts ack 'transactions/2026-11-27/validation.failed' --reason ..."
+    # The cut falls inside the card number: masked first, so no bare digits survive it.
+    straddling = Notification(alert(summary="y" * 55 + " 4111111111111111 end"), 1, "opened")
+    assert "411111*" in straddling.sms and "4111111" not in straddling.sms

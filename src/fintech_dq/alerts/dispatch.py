@@ -1,5 +1,6 @@
 """Sending a notification to its tier: SNS on AWS; locally SNS too, then the topic's e-mail
-subscriptions relayed to the local SMTP inbox (the emulator delivers no e-mail).
+subscriptions relayed to the local SMTP inbox (the emulator delivers no e-mail). The relay
+sends the notification's subject and body itself; it never parses the published JSON.
 
 Transient AWS errors (throttling, 5xx, timeouts, dropped connections) are retried by
 botocore's `standard` retry mode: exponential backoff with full jitter, a retry quota,
@@ -22,11 +23,17 @@ log = logging.getLogger(__name__)
 
 
 class Notifier(Protocol):
+    hands_over: bool
+    """False: `send` returns once SNS accepted the message. True: it only handed the
+    notification to the dispatcher, which sends, confirms the claim and audits it."""
+
     def send(self, notification: Notification) -> None: ...
 
 
 class SnsNotifier:
     """Publishes to `fdq-<env>-alerts-tier<N>` (only the dispatcher's role may)."""
+
+    hands_over = False
 
     def __init__(
         self,
@@ -49,10 +56,15 @@ class SnsNotifier:
 
     def send(self, notification: Notification) -> None:
         topic = self.topic_arn(notification.tier)
+        # One message per protocol: e-mail gets the full body, SMS a one-segment text;
+        # SQS, Lambda and any other subscriber get `default` (the body, as before).
+        message = {"default": notification.body, "email": notification.body}
+        message["sms"] = notification.sms
         answer = self.sns.publish(
             TopicArn=topic,
             Subject=notification.subject,
-            Message=notification.body,
+            MessageStructure="json",
+            Message=json.dumps(message),
             MessageAttributes={
                 "alert_id": {"DataType": "String", "StringValue": notification.alert.alert_id},
                 "severity": {"DataType": "String", "StringValue": notification.alert.severity},
@@ -80,6 +92,8 @@ class SnsNotifier:
 class LambdaNotifier:
     """On AWS, the functions that may not publish hand the notification to the dispatcher
     (asynchronous invocation: its retries and DLQ apply)."""
+
+    hands_over = True
 
     def __init__(self, function_name: str, settings: aws.AwsSettings | None = None) -> None:
         self.function_name = function_name

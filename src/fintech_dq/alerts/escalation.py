@@ -66,3 +66,13 @@ def decide(alert: Alert, policy: SeverityPolicy, now: datetime) -> Step | None:
     # due, and not a tier: a repeat (next_time gives no other time)
     after = replace(alert, last_notified_at=now)
     return Step(REPEAT, alert.notified_tier, next_time(after, policy))
+
+
+def notification_kind(step: Step, alert: Alert) -> str:
+    """What the tier is told (messages.Notification.kind). A tier-1 page of an alert that
+    has told someone before is a reopening: resolving resets the tier, not the count."""
+    if step.kind == REPEAT:
+        return "repeat"
+    if step.tier > 1:
+        return "escalated"
+    return "reopened" if alert.notifications else "opened"

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -199,21 +199,28 @@ def alert_dispatcher(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if request is None:
         return _handle_pipeline_event(ALERT_DISPATCHER, event)
     try:
-        alert_id, tier, kind = str(request["alert_id"]), int(request["tier"]), str(request["kind"])
+        alert_id, claim = str(request["alert_id"]), request["claim"]
+        if not isinstance(claim, str) or not claim:
+            raise ValueError("no claim token (sent by an older version?)")
     except (KeyError, TypeError, ValueError) as problem:
         dead_letter(ALERT_DISPATCHER, event, f"malformed hand-over: {problem!r}")
         return {"status": "dead-lettered", "reason": f"malformed hand-over: {problem!r}"}
-    service_for(ALERT_DISPATCHER).send_requested(alert_id, tier, kind)
-    logger.info("notified", alert_id=alert_id, tier=tier, kind=kind)
-    return {"status": "notified", "alert_id": alert_id, "tier": tier}
+    time_left = timedelta(milliseconds=context.get_remaining_time_in_millis())
+    sent = service_for(ALERT_DISPATCHER).send_requested(alert_id, claim, time_left)
+    if sent is None:  # a retry after a release, a late start: the next check claims again
+        logger.info("hand-over no longer claimed", alert_id=alert_id, claim=claim)
+        return {"status": "stale", "alert_id": alert_id}
+    logger.info("notified", alert_id=alert_id, tier=sent.tier, kind=sent.kind)
+    return {"status": "notified", "alert_id": alert_id, "tier": sent.tier}
 
 
 @logger.inject_lambda_context(clear_state=True)
 def escalation_checker(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    sent = service_for(ESCALATION_CHECKER).check()
+    service = service_for(ESCALATION_CHECKER)
+    sent = service.check()
     for notification in sent:
         logger.info(
-            "notified",
+            "handed over" if service.notifier.hands_over else "notified",
             alert_id=notification.alert.alert_id,
             tier=notification.tier,
             kind=notification.kind,

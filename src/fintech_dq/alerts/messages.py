@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,9 @@ from fintech_dq.masking import mask_card_numbers_in_text
 
 RUNBOOK = "docs/alerting.md#runbook-{anchor}"
 RULES_SHOWN = 20  # failing rules named in an e-mail; the report lists them all
+SMS_LENGTH = 160
+"""One SMS segment of GSM-7 text. The e-mail body (1.5 KB of links) would be 11 or more
+segments, and SNS refuses an SMS over 1,600 bytes."""
 
 
 @dataclass(frozen=True)
@@ -20,8 +24,16 @@ class Notification:
     """opened (tier 1's first page), escalated (a later tier), repeat, reopened."""
 
     def as_payload(self) -> dict[str, Any]:
-        """The dispatcher's invocation payload (it re-reads the alert itself)."""
-        return {"alert_id": self.alert.alert_id, "tier": self.tier, "kind": self.kind}
+        """The dispatcher's invocation payload: it re-reads the alert and sends what the
+        claim named `claim` says, if that claim is still there (tier and kind are for
+        people reading logs and the DLQ)."""
+        handover = self.alert.handover
+        return {
+            "alert_id": self.alert.alert_id,
+            "claim": handover.token if handover else None,
+            "tier": self.tier,
+            "kind": self.kind,
+        }
 
     @property
     def subject(self) -> str:
@@ -31,6 +43,21 @@ class Notification:
             f"{alert.business_date} {alert.issue} ({self.kind})"
         )
         return text[:100]  # SNS e-mail subjects: at most 100 characters
+
+    @property
+    def sms(self) -> str:
+        """What a phone shows: tier, severity, what happened, and how to acknowledge (the id
+        names the dataset, the business date and the issue). The summary is cut to fit one
+        segment, after masking (a cut card number would escape the mask); plain ASCII, so
+        the phone network does not fall back to 70-character UCS-2 segments."""
+        alert = self.alert
+        head = f"fdq T{self.tier} {alert.severity.upper()} {self.kind}: "
+        ack = f"\nfdq alerts ack '{alert.alert_id}' --reason ..."
+        summary = _plain(mask_card_numbers_in_text(alert.summary) or alert.issue)
+        room = SMS_LENGTH - len(head) - len(ack)
+        if len(summary) > room:
+            summary = summary[: max(room - 3, 0)].rstrip() + "..." if room > 12 else alert.issue
+        return head + summary + ack
 
     @property
     def body(self) -> str:
@@ -70,6 +97,12 @@ class Notification:
             f"resolve    fdq alerts resolve '{alert.alert_id}' --by <you> --reason <why>",
         ]
         return mask_card_numbers_in_text("\n".join(lines)) or ""
+
+
+def _plain(text: str) -> str:
+    """ASCII on one line: accents dropped (NFKD), anything else left out."""
+    flat = unicodedata.normalize("NFKD", " ".join(text.split()))
+    return flat.encode("ascii", "ignore").decode("ascii")
 
 
 def _listed(value: Any) -> str:

@@ -47,6 +47,59 @@ def issue_of(event: PipelineEvent) -> str:
 
 
 @dataclass(frozen=True)
+class Handover:
+    """A claimed notification not yet accepted by SNS: the claim that keeps two checkers
+    from telling one tier twice, and what the sender applies once SNS has accepted it.
+
+    `token` names this claim alone: the confirm and the release are conditional writes on
+    it, so a late or repeated sender can change nothing after its claim was confirmed,
+    released or taken over. `expires_at` bounds a claim whose sender never reports back
+    (the dispatcher throttled, timed out, crashed): after it, the next check claims again,
+    and a sender that could not finish before it sends nothing."""
+
+    token: str
+    tier: int
+    kind: str
+    """opened, reopened, escalated or repeat (messages.Notification.kind)."""
+    claimed_at: datetime
+    expires_at: datetime
+    next_at: datetime | None
+    """The alert's next escalation time once this notification is sent."""
+
+    def is_live(self, now: datetime) -> bool:
+        return now < self.expires_at
+
+    def as_item(self) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "token": self.token,
+            "tier": self.tier,
+            "kind": self.kind,
+            "claimed_at": format_time(self.claimed_at),
+            "expires_at": format_time(self.expires_at),
+        }
+        if self.next_at is not None:
+            values["next_at"] = format_time(self.next_at)
+        return values
+
+    @classmethod
+    def from_item(cls, values: dict[str, Any]) -> Handover:
+        def when(name: str) -> datetime:
+            moment = parse_time(values.get(name))
+            if moment is None:
+                raise AlertError(f"hand-over without {name}: {values!r}")
+            return moment
+
+        return cls(
+            token=str(values["token"]),
+            tier=int(values["tier"]),
+            kind=str(values["kind"]),
+            claimed_at=when("claimed_at"),
+            expires_at=when("expires_at"),
+            next_at=parse_time(values.get("next_at")),
+        )
+
+
+@dataclass(frozen=True)
 class Alert:
     alert_id: str
     dataset: str
@@ -74,6 +127,8 @@ class Alert:
     resolved_by: str | None = None
     resolved_at: datetime | None = None
     resolve_reason: str | None = None
+    handover: Handover | None = None
+    """A notification claimed and not yet sent (see Handover); None when nothing is."""
 
     @property
     def is_unresolved(self) -> bool:
@@ -93,6 +148,8 @@ class Alert:
             value = getattr(self, name)
             if isinstance(value, datetime):
                 value = format_time(value)
+            elif isinstance(value, Handover):
+                value = value.as_item()
             elif isinstance(value, tuple):
                 value = list(value)
             out[name] = value

@@ -10,11 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fintech_dq.alerts.dispatch import Notifier
-from fintech_dq.alerts.escalation import PAGE, RESCHEDULE, decide, first_page_at
+from fintech_dq.alerts.escalation import (
+    RESCHEDULE,
+    decide,
+    first_page_at,
+    notification_kind,
+)
 from fintech_dq.alerts.messages import Notification
 from fintech_dq.alerts.model import ALERTING_EVENT_TYPES, Alert
 from fintech_dq.alerts.policy import EscalationPolicy, load_policy
@@ -25,6 +30,13 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 MAX_STEPS_PER_CHECK = 4
 """A late checker may find several tiers due: each is claimed and told in turn."""
+HANDOVER_LEASE = timedelta(minutes=10)
+"""How long a claimed notification waits for its sender before the next check claims it
+again. Longer than the dispatcher's 30 s timeout and Lambda's two retries of an
+asynchronous invocation (about 1 and 2 minutes later); a dispatcher starting later sends
+nothing (`send_requested`), so the tier is never told twice."""
+CLOCK_MARGIN = timedelta(seconds=5)
+"""Slack for the clocks of the checker and the dispatcher (both AWS hosts)."""
 
 
 def utc_now() -> datetime:
@@ -111,43 +123,76 @@ class AlertService:
         return sent
 
     def advance(self, alert: Alert, now: datetime | None = None) -> list[Notification]:
+        """Take the alert through every step due now: claim it, then send it (confirmed
+        and audited once SNS accepted it) or hand it to the dispatcher, which confirms."""
         moment = now or self.clock()
         severity_policy = self.policy.for_severity(alert.severity)
         sent: list[Notification] = []
         for _ in range(MAX_STEPS_PER_CHECK):
+            if alert.handover is not None and alert.handover.is_live(moment):
+                log.info("alert %s: tier %s is being told", alert.alert_id, alert.handover.tier)
+                break
             step = decide(alert, severity_policy, moment)
             if step is None:
                 break
-            notify = step.kind != RESCHEDULE
-            claimed = self.store.claim(alert, step.tier, step.next_at, moment, notify=notify)
-            if claimed is None:
+            if step.kind == RESCHEDULE:
+                moved = self.store.reschedule(alert, step.next_at, moment)
+            else:
+                kind = notification_kind(step, alert)
+                moved = self.store.claim(
+                    alert, step.tier, kind, step.next_at, moment, HANDOVER_LEASE
+                )
+            if moved is None:
                 log.info("alert %s moved by someone else; leaving it", alert.alert_id)
                 break
-            if notify:
-                kind = (
-                    step.kind
-                    if step.kind != PAGE
-                    else ("opened" if step.tier == 1 else "escalated")
-                )
-                notification = Notification(claimed, step.tier, kind)
-                try:
-                    self.notifier.send(notification)
-                except Exception:
-                    self.store.release(claimed, alert)
-                    raise
+            if moved.handover is None:  # rescheduled
+                alert = moved
+                continue
+            notification = Notification(moved, step.tier, moved.handover.kind)
+            if self.notifier.hands_over:
+                # The dispatcher sends, confirms and audits; the next step waits for it.
+                self._send_or_release(notification)
                 sent.append(notification)
-                self._after_sent(notification)
-            alert = claimed
+                self._announce(notification)
+                break
+            confirmed = self._deliver(notification, moment)
+            sent.append(notification)
+            self._announce(notification)
+            if confirmed is None:
+                break
+            alert = confirmed
         return sent
 
-    def _after_sent(self, notification: Notification) -> None:
-        alert = notification.alert
+    def _deliver(self, notification: Notification, moment: datetime) -> Alert | None:
+        """Publish a claimed notification; once SNS accepted it, confirm the claim and audit
+        `alert.notified` (once, here only). A publish that fails releases the claim, so the
+        next check claims it again, and raises."""
+        claimed = notification.alert
+        self._send_or_release(notification)
+        confirmed = self.store.confirm(claimed, moment)
+        if confirmed is None:  # resolved meanwhile, or a claim expired and taken over
+            log.warning("alert %s: sent, but its claim was gone", claimed.alert_id)
         self._audit(
             "alert.notified",
             "fintech-dq",
-            alert,
+            confirmed or claimed,
             {"tier": notification.tier, "kind": notification.kind},
         )
+        return confirmed
+
+    def _send_or_release(self, notification: Notification) -> None:
+        """Send (or hand over) a claimed notification; if that fails, give the claim up so
+        the next check claims it again, not 10 minutes later when it expires."""
+        try:
+            self.notifier.send(notification)
+        except Exception:
+            self.store.release(notification.alert)
+            raise
+
+    def _announce(self, notification: Notification) -> None:
+        """`alert.escalated` on the bus when a later tier was told or handed over (its
+        event_id is stable per alert and tier: a hand-over retried announces nothing new)."""
+        alert = notification.alert
         if notification.kind != "escalated" or not self.announce_escalations:
             return
         from datetime import date
@@ -183,11 +228,25 @@ class AlertService:
         self._audit("alert.resolved", actor, alert, {"reason": reason})
         return alert
 
-    def send_requested(self, alert_id: str, tier: int, kind: str) -> Notification:
-        """The dispatcher's side of a hand-over: the claim is made, tell the tier."""
-        notification = Notification(self.store.require(alert_id), tier, kind)
-        self.notifier.send(notification)
-        self._after_sent(notification)
+    def send_requested(
+        self, alert_id: str, claim: str, time_left: timedelta
+    ) -> Notification | None:
+        """The dispatcher's side of a hand-over: send what the claim `claim` says, unless
+        that claim is gone (confirmed, released, expired and taken over, or the alert
+        resolved) or would expire before this invocation can be cut off (`time_left`, the
+        Lambda's remaining time): then the next check claims again, and sending now could
+        tell the tier twice."""
+        must_finish_by = self.clock() + time_left + CLOCK_MARGIN
+        alert = self.store.require(alert_id)
+        handover = alert.handover
+        if handover is None or handover.token != claim:
+            log.info("alert %s: hand-over %s is no longer claimed; nothing sent", alert_id, claim)
+            return None
+        if must_finish_by >= handover.expires_at:
+            log.warning("alert %s: hand-over %s expires too soon; nothing sent", alert_id, claim)
+            return None
+        notification = Notification(alert, handover.tier, handover.kind)
+        self._deliver(notification, self.clock())
         return notification
 
     def _audit(self, action: str, actor: str, alert: Alert, details: dict[str, Any]) -> None:

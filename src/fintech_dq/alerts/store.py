@@ -9,9 +9,10 @@ this version, this event not yet seen) and DynamoDB refuses the loser
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from fintech_dq.alerts.model import (
     STATES,
     Alert,
     AlertError,
+    Handover,
     alert_id_for,
     format_time,
     issue_of,
@@ -76,6 +78,8 @@ def _from_item(item: dict[str, Any]) -> Alert:
             continue
         if name in _TIMES:
             value = parse_time(value)
+        elif name == "handover":
+            value = Handover.from_item(value)
         elif isinstance(value, Decimal):
             value = int(value)
         elif isinstance(value, set):
@@ -265,7 +269,8 @@ class AlertStore:
             target=RESOLVED,
             sets={"resolved_by": actor, "resolved_at": now, "resolve_reason": reason},
             now=now,
-            remove=("next_escalation_at",),
+            # a claim not yet sent goes too: its sender finds it gone and tells nobody
+            remove=("next_escalation_at", "handover"),
         )
 
     def _transition(
@@ -316,45 +321,124 @@ class AlertStore:
         return _from_item(answer["Attributes"])
 
     # Escalation -------------------------------------------------------------------------
+    # A notification is claimed (handover set), sent, then confirmed (notified_tier and the
+    # rest applied, handover removed) or released (handover removed): `notified_tier` only
+    # ever says what SNS accepted. A claim whose sender never reports back expires.
+    _UNCLAIMED = "(attribute_not_exists(handover) OR handover.expires_at <= :now)"
+    _AS_SEEN = "version = :v AND notified_tier = :tier AND #s IN (:open, :ack)"
+
     def claim(
         self,
         seen: Alert,
         tier: int,
-        next_escalation_at: datetime | None,
+        kind: str,
+        next_at: datetime | None,
         now: datetime,
-        notify: bool = True,
+        lease: timedelta,
     ) -> Alert | None:
-        """Move the alert from what the checker saw to `tier` (and its next time), only if
-        nobody changed it since: the winner of two concurrent checkers pages, the other
-        gets None. `notify=False` only reschedules (quiet hours, an acknowledged repeat)."""
-        values: dict[str, Any] = {
+        """Claim telling `tier`, only if nobody changed the alert since `seen` and no live
+        claim is on it: of two checkers, the winner gets the claimed alert (its `handover`
+        says what to send), the other None. Nothing counts as told until `confirm`."""
+        handover = Handover(uuid.uuid4().hex, tier, kind, now, now + lease, next_at)
+        return self._update_as_seen(
+            seen, now, ["handover = :handover"], {":handover": handover.as_item()}
+        )
+
+    def reschedule(self, seen: Alert, next_at: datetime | None, now: datetime) -> Alert | None:
+        """Only move the next escalation time (quiet hours, a policy changed since, an
+        acknowledged alert that no longer repeats); None if someone changed the alert."""
+        if next_at is None:
+            return self._update_as_seen(seen, now, [], {}, remove="next_escalation_at")
+        return self._update_as_seen(
+            seen, now, ["next_escalation_at = :next"], {":next": format_time(next_at)}
+        )
+
+    def _update_as_seen(
+        self,
+        seen: Alert,
+        now: datetime,
+        sets: Sequence[str],
+        values: dict[str, Any],
+        remove: str | None = None,
+    ) -> Alert | None:
+        values = {
+            **values,
             ":v": seen.version,
             ":v1": seen.version + 1,
             ":tier": seen.notified_tier,
-            ":new_tier": tier,
             ":now": format_time(now),
             ":open": OPEN,
             ":ack": ACKNOWLEDGED,
         }
-        sets = ["version = :v1", "notified_tier = :new_tier", "updated_at = :now"]
-        if notify:
-            sets += ["last_notified_at = :now", "notifications = notifications + :one"]
-            values[":one"] = 1
-        expression = "SET " + ", ".join(sets)
-        if next_escalation_at is None:
-            expression += " REMOVE next_escalation_at"
+        expression = "SET " + ", ".join(["version = :v1", "updated_at = :now", *sets])
+        if remove:
+            expression += f" REMOVE {remove}"
+        return self._conditional_update(
+            seen.alert_id,
+            expression,
+            f"{self._AS_SEEN} AND {self._UNCLAIMED}",
+            values,
+            names={"#s": "state"},
+        )
+
+    def confirm(self, claimed: Alert, now: datetime) -> Alert | None:
+        """SNS accepted the claimed notification: the tier is told. Conditional on the
+        claim's token, so it applies once, and not after the claim was released, expired
+        and taken over, or removed by a resolve (None then)."""
+        handover = _handover_of(claimed)
+        values: dict[str, Any] = {
+            ":token": handover.token,
+            ":tier": handover.tier,
+            ":now": format_time(now),
+            ":one": 1,
+        }
+        sets = [
+            "notified_tier = :tier",
+            "last_notified_at = :now",
+            "updated_at = :now",
+            "notifications = notifications + :one",
+            "version = version + :one",
+        ]
+        removes = ["handover"]
+        if handover.next_at is None:
+            removes.append("next_escalation_at")
         else:
-            values[":next"] = format_time(next_escalation_at)
-            expression = expression.replace("SET ", "SET next_escalation_at = :next, ", 1)
+            values[":next"] = format_time(handover.next_at)
+            sets.append("next_escalation_at = :next")
+        expression = "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes)
+        return self._conditional_update(
+            claimed.alert_id, expression, "handover.#token = :token", values, {"#token": "token"}
+        )
+
+    def release(self, claimed: Alert) -> bool:
+        """Give up a claim whose notification could not be sent, so that the next check
+        claims it again; False if the claim was no longer there (confirmed, expired and
+        taken over, removed by a resolve)."""
+        handover = _handover_of(claimed)
+        released = self._conditional_update(
+            claimed.alert_id,
+            "SET version = version + :one REMOVE handover",
+            "handover.#token = :token",
+            {":token": handover.token, ":one": 1},
+            {"#token": "token"},
+        )
+        return released is not None
+
+    def _conditional_update(
+        self,
+        alert_id: str,
+        expression: str,
+        condition: str,
+        values: dict[str, Any],
+        names: dict[str, str],
+    ) -> Alert | None:
         try:
             answer = self._dynamodb.update_item(
                 TableName=self.table_name,
-                Key={"alert_id": {"S": seen.alert_id}},
+                Key={"alert_id": {"S": alert_id}},
                 UpdateExpression=expression,
-                ConditionExpression=(
-                    "version = :v AND notified_tier = :tier AND #s IN (:open, :ack)"
-                ),
-                ExpressionAttributeNames={"#s": "state"},
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues=_values(values),
                 ReturnValues="ALL_NEW",
             )
@@ -364,36 +448,11 @@ class AlertStore:
             raise
         return _from_item(answer["Attributes"])
 
-    def release(self, claimed: Alert, previous: Alert) -> bool:
-        """Undo a claim whose notification could not be sent, so a later check retries it
-        (only if nothing else changed the record meanwhile)."""
-        values: dict[str, Any] = {
-            ":v": claimed.version,
-            ":v1": claimed.version + 1,
-            ":tier": previous.notified_tier,
-            ":minus": 1,
-        }
-        expression = "SET version = :v1, notified_tier = :tier"
-        if previous.next_escalation_at is not None:
-            values[":next"] = format_time(previous.next_escalation_at)
-            expression += ", next_escalation_at = :next"
-        if claimed.notifications > previous.notifications:
-            expression += ", notifications = notifications - :minus"
-        else:
-            values.pop(":minus")
-        try:
-            self._dynamodb.update_item(
-                TableName=self.table_name,
-                Key={"alert_id": {"S": claimed.alert_id}},
-                UpdateExpression=expression,
-                ConditionExpression="version = :v",
-                ExpressionAttributeValues=_values(values),
-            )
-        except Exception as error:
-            if _is_conditional_failure(error):
-                return False
-            raise
-        return True
+
+def _handover_of(claimed: Alert) -> Handover:
+    if claimed.handover is None:
+        raise AlertError(f"{claimed.alert_id}: no claimed notification to confirm or release")
+    return claimed.handover
 
 
 def actor_and_reason_given(sets: dict[str, Any]) -> bool:

@@ -20,6 +20,7 @@ from botocore.exceptions import (
 )
 
 from fintech_dq import __version__
+from fintech_dq.alerts.policy import PolicyError
 
 if TYPE_CHECKING:
     from fintech_dq.infra.aws import AwsSettings
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = args.handler(args)
         sys.stdout.flush()  # a write to a closed pipe fails here, not at interpreter exit
-    except CliError as error:
+    except (CliError, PolicyError) as error:  # a policy file is read by any verb that alerts
         print(f"fdq: error: {error}", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as error:  # the environment, not the command

@@ -1,5 +1,6 @@
 """`fdq alerts`: list, show, acknowledge and resolve alerts (who and why go to the audit
-trail); `check` runs the escalation check once (what the schedule does on AWS)."""
+trail); `check` runs the escalation check once (what the schedule does on AWS); `deliver`
+runs the functions on the events waiting locally (what EventBridge does on AWS)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fintech_dq.cli import CliError
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "alerts",
-        help="alerts: list, show, ack, resolve, check",
+        help="alerts: list, show, ack, resolve, check, deliver",
         description=(
             "Alerts are kept per incident (dataset, business date, issue) in the alert table. "
             "Acknowledging stops repeats (escalation goes on while unresolved); resolving "
@@ -54,19 +55,37 @@ def register(subparsers: Any) -> None:
     _common(check)
     check.set_defaults(handler=run_check)
 
+    deliver = verbs.add_parser(
+        "deliver",
+        help="deliver the events waiting for the functions (local runtime)",
+        description=(
+            "Locally, EventBridge rules deliver to stand-in queues fdq-<env>-<function>-events "
+            "(the emulator cannot invoke Lambda): run the handler functions on what waits "
+            "there, as Lambda would on AWS. Also how a redriven event is handled locally "
+            "(docs/alerting.md, dead-letter queues)."
+        ),
+    )
+    _common(deliver)
+    deliver.set_defaults(handler=run_deliver)
+
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", default=None, help="environment (default: FDQ_ENV_NAME, local)")
 
 
 def _service(args: argparse.Namespace) -> Any:
+    from fintech_dq.alerts.policy import PolicyError, load_policy
     from fintech_dq.alerts.service import AlertService
     from fintech_dq.infra import aws
     from fintech_dq.pipeline.locations import PipelineLocations
 
+    try:  # first: a broken policy file is the user's to fix, whatever AWS says
+        policy = load_policy()
+    except PolicyError as error:
+        raise CliError(str(error)) from None
     settings = aws.settings()
     locations = PipelineLocations.resolve(settings, env_name=args.env)
-    return AlertService.build(locations, settings)
+    return AlertService.build(locations, settings, policy=policy)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -115,4 +134,20 @@ def run_check(args: argparse.Namespace) -> int:
     with function_logs_on_stderr():  # the checker's logs; stdout is the command's answer
         sent = run_escalation_check(service.locations, service.settings, service=service)
     print(f"escalation check: {sent} notification(s) sent")
+    return 0
+
+
+def run_deliver(args: argparse.Namespace) -> int:
+    from fintech_dq.cli import function_logs_on_stderr
+    from fintech_dq.events.local_delivery import LocalDeliveryError, deliver_pending_events
+
+    service = _service(args)
+    if not service.settings.is_local:
+        raise CliError("on AWS, EventBridge invokes the functions: nothing to deliver by hand")
+    try:
+        with function_logs_on_stderr():
+            handled = deliver_pending_events(service.locations, service.settings, service=service)
+    except LocalDeliveryError as error:  # left on their queues; retried by the next delivery
+        raise CliError(f"some events failed and wait for the next delivery: {error}") from error
+    print(f"delivered: {handled} event(s) handled")
     return 0
