@@ -65,7 +65,7 @@ SCANNED: dict[str, tuple[str, ...]] = {
         "fintech_dq.alerts.handlers",
         "fintech_dq.alerts.service",
         "fintech_dq.alerts.dispatch:send",
-        "fintech_dq.alerts.store:get,scheduled,record_event,_recur,claim,release",
+        "fintech_dq.alerts.store:get,scheduled,record_event,_recur,claim,reschedule,confirm,release",
         "fintech_dq.audit.trail:append,_put_once,head,_list",
         "fintech_dq.events.publisher",
         "fintech_dq.run_logs.run_log:flush",
