@@ -182,6 +182,8 @@ def _write_day(root: Path) -> None:
     digest = hashlib.sha256(parquet_bytes).hexdigest().upper()
     manifest = {"file": "tx.parquet", "record_count": 4, "totals": {}, "sha256": digest}
     (root / "tx.parquet.manifest.json").write_text(json.dumps(manifest))
+    lone = {"file": "lone.csv", "record_count": 2, "totals": {}}
+    (sub / "lone.csv.manifest.json").write_text(json.dumps(lone))  # lone.csv never came
 
 
 @dataclass
@@ -337,6 +339,20 @@ def test_truncated_gzip_keeps_the_lines_before(day: Day) -> None:
     assert all(rows[n]["transaction_id"] == f"L{n}" for n in rows)
 
 
+def test_plain_text_named_gzip_is_one_corrupt_file(spark: Any, tmp_path: Path) -> None:
+    path = _write(tmp_path / "not_gzip.csv.gz", HEADER.encode() + b"\nN1,1,1,,\n")
+    batch = read_batch(spark, [str(path)], COLUMNS)
+    rejected = [r.asDict() for r in batch.rejected.collect()]
+    assert batch.records.count() == 0
+    batch.close()
+    (finding,) = batch.findings  # not also "empty (no header row)"
+    assert finding.kind == "file_integrity"
+    assert finding.message.startswith(f"file {path} is corrupt")
+    assert finding.message.endswith("incorrect header check)")
+    (row,) = rejected  # one rejected row stands for the file
+    assert row["source_line"] == 1 and "incorrect header check" in row["reason"]
+
+
 def test_corrupt_gzip_does_not_stop_the_run(day: Day) -> None:
     (finding,) = day.findings("corrupt.csv.gz")
     assert finding.kind == "file_integrity"
@@ -471,6 +487,14 @@ def test_manifests(day: Day) -> None:
     for name, says in invalid:
         (finding,) = day.findings(name, "manifest_invalid")
         assert says in finding.message and files[day.path(name)].manifest is None
+    (lone,) = day.findings("sub/lone.csv.manifest.json")  # no data file: records missing
+    assert lone.kind == "manifest_invalid"
+    assert lone.message == (
+        f"manifest {day.path('sub/lone.csv.manifest.json')}: its data file"
+        f" {day.path('sub/lone.csv')} was not delivered beside it; the 2 records it declares"
+        " are missing"
+    )
+    assert [f.file for f in day.batch.findings if "not delivered" in f.message] == [lone.file]
 
 
 def test_resend_is_flagged_on_the_later_file(day: Day) -> None:

@@ -24,12 +24,19 @@ from pyspark.sql.types import StructType
 
 from fintech_dq import kept_rows
 from fintech_dq.contract import ColumnSpec
-from fintech_dq.ingest.csv_records import CsvHeader, csv_annotator, csv_lines, read_header
-from fintech_dq.ingest.discover import FileKind, discover_inputs, file_kind
+from fintech_dq.ingest.csv_records import (
+    CsvHeader,
+    csv_annotator,
+    csv_lines,
+    odd_quote_lines,
+    read_header,
+    record_spans,
+)
+from fintech_dq.ingest.discover import FileKind, discover_delivery, file_kind
 from fintech_dq.ingest.file_findings import damage_finding, resend_findings, schema_findings
 from fintech_dq.ingest.inspection import Damage, Inspection, Staging, inspect_file
 from fintech_dq.ingest.json_records import json_annotator, json_keys, json_lines
-from fintech_dq.ingest.manifest import read_manifest
+from fintech_dq.ingest.manifest import lone_manifest_finding, read_manifest
 from fintech_dq.ingest.model import (
     REJECTION_COLUMNS,
     FileFinding,
@@ -58,7 +65,7 @@ def read_batch(
     file go (an s3:// prefix when the cluster cannot see the driver's disk; None: a local
     temp directory); they are deleted by RawBatch.close()."""
     inputs = Inputs()
-    files = discover_inputs(paths, inputs)
+    files, lone_manifests = discover_delivery(paths, inputs)
     remote = [uri for uri in [*files, staging_root or ""] if "://" in uri]
     if remote:
         require_filesystem(spark, remote[0])
@@ -76,6 +83,7 @@ def read_batch(
             for k, i in zip(kinds, inspections, strict=True)
         )
         as_rows = kept_rows.fits_as_rows(spark, text_bytes)
+        plan.findings += [lone_manifest_finding(path, inputs) for path in lone_manifests]
         return _read_planned(spark, plan, files, kinds, inspections, columns, as_rows)
     except BaseException:
         staging.remove()
@@ -126,7 +134,9 @@ def _inspect(
         stage_as = ".parquet"
     elif gzip and not path.endswith(".gz"):
         stage_as = ".txt"
-    return inspect_file(path, gzip, None if gzip else split_bytes, stage_as, staging, inputs)
+    split = None if gzip else split_bytes
+    csv = kind.format == "csv"
+    return inspect_file(path, gzip, split, stage_as, staging, inputs, quote_lines=csv)
 
 
 @dataclass
@@ -136,6 +146,7 @@ class _TextGroup:
     format: str
     header: CsvHeader | None
     whole: bool  # read each file as one partition (staged copies, bare-CR line ends)
+    joins: bool  # CSV files that may hold quoted fields spanning lines (odd_quote_line)
     sources: list[LineSource] = field(default_factory=list)
     has_quote: bool = False
     invalid_utf8: bool = False
@@ -191,7 +202,8 @@ class _BatchPlan:
         for group in self.text_groups.values():
             split = None if group.whole else self.split
             if group.header is not None:
-                checks = csv_annotator(group.header, group.has_quote, group.invalid_utf8)
+                spans = self._record_spans(group, split) if group.joins else []
+                checks = csv_annotator(group.header, group.has_quote, group.invalid_utf8, spans)
                 lines = read_lines(self.spark, group.sources, split, checks)
                 frames.append(csv_lines(lines, group.header, self.columns))
             else:
@@ -210,6 +222,11 @@ class _BatchPlan:
             frames.append(self.spark.createDataFrame(self.damage_rows, lines_schema(names)))
         return frames
 
+    def _record_spans(self, group: _TextGroup, split: int | None) -> list[tuple[str, int, int]]:
+        """The group's records that span lines, from a scan of its lines with odd quotes."""
+        odd = read_lines(self.spark, group.sources, split, odd_quote_lines).collect()
+        return record_spans((r[0], r[1], r[2], r[3]) for r in odd)
+
     def _add_parquet(self, path: str, inspection: Inspection) -> tuple[str, ...]:
         if inspection.damage is not None:
             return ()
@@ -226,7 +243,11 @@ class _BatchPlan:
 
     def _add_text(self, path: str, kind: FileKind, inspection: Inspection) -> tuple[str, ...]:
         header = None
-        if kind.format == "csv":
+        if kind.format == "csv" and inspection.damage is not None and not inspection.prefix:
+            # Not one line came out of the gzip stream (not gzip at all, or cut in line 1):
+            # the damage finding says so; "empty" or "no header" would not be true.
+            found: tuple[str, ...] = ()
+        elif kind.format == "csv":
             header = read_header(path, inspection.prefix)
             self.findings += header.findings
             if header.unusable is None:
@@ -247,8 +268,9 @@ class _BatchPlan:
     ) -> None:
         whole = inspection.staged or inspection.lone_cr
         shape = None if header is None else header.names if header.unusable is None else path
+        joins = inspection.odd_quote_line and header is not None and header.unusable is None
         group = self.text_groups.setdefault(
-            (file_format, shape, whole), _TextGroup(file_format, header, whole)
+            (file_format, shape, whole, joins), _TextGroup(file_format, header, whole, joins)
         )
         split_known = not whole and inspection.split_bytes == self.split
         group.sources.append(

@@ -6,13 +6,21 @@ by splitting it at its commas (three times cheaper than from_csv) and, only on t
 that hold a quote at all, by a regular expression for RFC 4180 quoting and a count of the
 commas outside quotes. A line that passed keeps its split, or, when it holds a quote, goes
 through from_csv, with `"` as its escape as RFC 4180 has it (Spark's default: backslash).
+
+A quoted field may hold a line break (RFC 4180), which Spark's line reader cuts. Files where
+the driver saw a line with an odd number of quotes (inspection) get one more, small job:
+their odd lines are collected, and on the driver `record_spans` follows the quote's state
+from one odd line to the next (lines with an even count do not change it) to find the
+records that span lines. Their lines are joined with line feeds into one record, numbered
+by its first line, before the per-line checks; every other line stays as it was. The line
+reader drops line ends, so a CRLF (or CR) inside a field arrives as a line feed.
 """
 
 from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame
@@ -30,10 +38,18 @@ from fintech_dq.ingest.text_lines import (
     utf8_reason,
 )
 
-_FIELD = r'(?:"(?:[^"]++|"")*+"|[^",]*+)'
+_IN_QUOTES = r'(?:[^"]++|"")*+'
+_FIELD = rf'(?:"{_IN_QUOTES}"|[^",]*+)'
 _WELL_QUOTED = rf"^{_FIELD}(?:,{_FIELD})*+$"
-_LEFT_OPEN = rf'^(?:{_FIELD},)*+"(?:[^"]++|"")*+$'
-_QUOTED_FIELD = r'"(?:[^"]++|"")*+"'
+_LEFT_OPEN = rf'^(?:{_FIELD},)*+"{_IN_QUOTES}$'  # also: the first line of a multi-line record
+_CLOSES = rf'^{_IN_QUOTES}"(?:,{_FIELD})*+$'  # the last line of a multi-line record
+_QUOTED_FIELD = rf'"{_IN_QUOTES}"'
+# A quote that does not close within this many lines is taken for a stray one: its line is
+# rejected alone and the lines after it are read as lines again, so one stray quote cannot
+# swallow the rest of a file into one record. Real multi-line fields (addresses, notes) span
+# a few lines.
+MAX_RECORD_LINES = 100
+_FIRST, _LAST, _PARTS = "_first", "_last", "_parts"
 _OTHER_DELIMITERS = (";", "\t", "|")
 _QUOTED, _PARSED, _SPLIT = "_quoted", "_parsed", "_split"
 _FROM_CSV_OPTIONS = {"sep": ",", "quote": '"', "escape": '"', "mode": "PERMISSIVE"}
@@ -79,14 +95,20 @@ def read_header(path: str, prefix: bytes) -> CsvHeader:
 
 
 def csv_annotator(
-    header: CsvHeader, has_quote: bool, invalid_utf8: bool
+    header: CsvHeader,
+    has_quote: bool,
+    invalid_utf8: bool,
+    spans: Sequence[tuple[str, int, int]] = (),
 ) -> Callable[[DataFrame], DataFrame]:
     """The per-line checks of CSV files with this header (planned with their scan).
 
     has_quote, invalid_utf8: whether any of the files holds a quote or invalid UTF-8 at all.
+    spans: records that span lines (`record_spans`), joined before the checks.
     """
 
     def annotate(lines: DataFrame) -> DataFrame:
+        if spans:
+            lines = _join_spans(lines, spans)
         data = checked_lines(lines, invalid_utf8, header=True)
         if header.unusable is not None:
             return data.select("*", F.lit(header.unusable).alias(REASON))
@@ -99,6 +121,69 @@ def csv_annotator(
         return data.select("*", reason.alias(REASON))
 
     return annotate
+
+
+def odd_quote_lines(lines: DataFrame) -> DataFrame:
+    """The data lines with an odd number of quotes: file, line, whether the line can start a
+    multi-line record (ends inside a quoted field that starts at a field start) and whether
+    it can end one (a quoted field's end, then whole fields). An annotator for read_lines."""
+    value = F.col(VALUE)
+    quotes = F.octet_length(value) - F.octet_length(F.replace(value, F.lit('"'), F.lit("")))
+    odd = (F.col(SOURCE_LINE) > 1) & value.contains('"') & (quotes % 2 == 1)
+    opens, closes = value.rlike(_LEFT_OPEN), value.rlike(_CLOSES)
+    return lines.where(odd).select(SOURCE_FILE, SOURCE_LINE, opens, closes)
+
+
+def record_spans(odd_lines: Iterable[tuple[str, int, bool, bool]]) -> list[tuple[str, int, int]]:
+    """(file, first line, last line) of each record whose quoted field holds line breaks.
+
+    odd_lines: (file, line, opens, closes) of every line with an odd number of quotes
+    (`odd_quote_lines`). A line with an even number leaves the quote as it is, so following
+    the odd lines in order is the RFC 4180 reading. A quote that opens at a misplaced spot
+    (`ab"c`) opens nothing; one that does not close cleanly within MAX_RECORD_LINES leaves
+    its line alone (rejected as "quote left open") and the next odd line is read afresh.
+    """
+    spans: list[tuple[str, int, int]] = []
+    opened: tuple[str, int] | None = None
+    for file, line, opens, closes in sorted(odd_lines):
+        if opened is not None:
+            first_file, first = opened
+            opened = None
+            if first_file == file and closes and line - first < MAX_RECORD_LINES:
+                spans.append((file, first, line))
+                continue
+        if opens:
+            opened = (file, line)
+    return spans
+
+
+def _join_spans(lines: DataFrame, spans: Sequence[tuple[str, int, int]]) -> DataFrame:
+    """`lines` with each span's lines made one: joined with line feeds, numbered by the first.
+    A joined record that is not well-formed RFC 4180 after all (a line inside breaks the
+    quoting) is left as its lines, each judged alone.
+
+    The lines outside spans pass through as they are (no shuffle for them); the spans'
+    lines (at most MAX_RECORD_LINES each) are found by a broadcast join and grouped.
+    """
+    schema = f"{SOURCE_FILE} string, {_FIRST} long, {_LAST} long"
+    span_lines = (
+        lines.sparkSession.createDataFrame(list(spans), schema)
+        .select(SOURCE_FILE, F.explode(F.sequence(_FIRST, _LAST)).alias(SOURCE_LINE), F.col(_FIRST))
+        .hint("broadcast")
+    )
+    marked = lines.join(span_lines, [SOURCE_FILE, SOURCE_LINE], "left")
+    alone = marked.where(F.col(_FIRST).isNull()).select(VALUE, SOURCE_LINE, SOURCE_FILE)
+    parts = F.sort_array(F.collect_list(F.struct(SOURCE_LINE, VALUE)))
+    grouped = (
+        marked.where(F.col(_FIRST).isNotNull())
+        .groupBy(SOURCE_FILE, _FIRST)
+        .agg(parts.alias(_PARTS))
+    )
+    joined = F.array_join(F.col(f"{_PARTS}.{VALUE}"), "\n")
+    record = F.array(F.struct(F.col(_FIRST).alias(SOURCE_LINE), joined.alias(VALUE)))
+    rows = F.when(joined.rlike(_WELL_QUOTED), record).otherwise(F.col(_PARTS))
+    together = grouped.select(SOURCE_FILE, F.inline(rows))
+    return alone.unionByName(together.select(VALUE, SOURCE_LINE, SOURCE_FILE))
 
 
 def csv_lines(lines: DataFrame, header: CsvHeader, columns: Sequence[ColumnSpec]) -> DataFrame:

@@ -34,6 +34,11 @@ def file_kind(path: str) -> FileKind:
     return FileKind(fmt, compression)
 
 
+class Delivery(NamedTuple):
+    files: list[str]  # the data files, sorted, each once
+    lone_manifests: list[str]  # manifests in the folders with no data file of theirs beside them
+
+
 def discover_inputs(paths: Sequence[str], inputs: Inputs | None = None) -> list[str]:
     """Files (local paths or s3:// objects) as given, folders and prefixes expanded
     recursively; sorted, each file once.
@@ -42,8 +47,15 @@ def discover_inputs(paths: Sequence[str], inputs: Inputs | None = None) -> list[
     skipped; any other file must be a data file, since silently ignoring one would lose its
     records. A folder or prefix without any data file is a ValueError too.
     """
+    return discover_delivery(paths, inputs).files
+
+
+def discover_delivery(paths: Sequence[str], inputs: Inputs | None = None) -> Delivery:
+    """discover_inputs, and the manifests found in the folders whose data file is not among
+    the files: the records such a manifest declares would otherwise vanish unreported."""
     inputs = inputs or Inputs()
     found: dict[str, str] = {}
+    manifests: dict[str, str] = {}
     for given in paths:
         expanded = inputs.expand(given)
         is_file = expanded == [given]
@@ -54,4 +66,11 @@ def discover_inputs(paths: Sequence[str], inputs: Inputs | None = None) -> list[
         for path in data_files:
             file_kind(path)  # raises for a file that is not a data file
             found.setdefault(inputs.identity(path), path)
-    return sorted(found.values())
+        for path in expanded:  # the contract's spelling: `<data file name>.manifest.json`
+            if not is_file and path.endswith(MANIFEST_SUFFIX):
+                manifests.setdefault(inputs.identity(path), path)
+    # A data file's manifest is the one read beside it (manifest.manifest_path), by identity:
+    # the same file given by another spelling still claims it.
+    claimed = {inputs.identity(path + MANIFEST_SUFFIX) for path in found.values()}
+    lone = [path for identity, path in manifests.items() if identity not in claimed]
+    return Delivery(sorted(found.values()), sorted(lone))

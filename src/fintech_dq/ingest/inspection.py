@@ -3,8 +3,10 @@
 It computes the sha256 of the file as delivered and, in the same read, proves a gzip stream
 whole (Spark would fail the whole job on a truncated one), keeps the first lines (CSV header,
 JSON keys) and notes what decides the Spark plan: any invalid UTF-8 or quote character at all
-(most files have neither, so the per-line checks for them can be left out), and where Spark
-will split a large plain file (so line numbers can be counted from each split's start).
+(most files have neither, so the per-line checks for them can be left out), in a CSV file any
+line with an odd number of quotes (a quoted field may then hold a line break, and only such
+files need their lines joined into records), and where Spark will split a large plain file
+(so line numbers can be counted from each split's start).
 A damaged gzip file is decompressed as far as it goes into a staged plain copy.
 """
 
@@ -33,6 +35,10 @@ SALVAGE_FEED_BYTES = 1 << 10  # small feeds: an error loses the output of one fe
 PREFIX_BYTES = 8 << 20
 SUFFIX_BYTES = 8  # the end of the content kept: Parquet's footer length and magic number
 PREFIX_LINES = 1001  # the CSV header, and the records whose JSON keys are sampled
+# Quotes looked at one by one in a chunk (a find each) before the rest of it is reduced with
+# translate, which costs about as much as the sha256 but does not depend on how many there are.
+QUOTES_ONE_BY_ONE = 256
+_NOT_QUOTE_OR_BREAK = bytes(b for b in range(256) if b not in b'"\r\n')
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 
@@ -59,6 +65,9 @@ class Inspection:
     has_quote: bool
     invalid_utf8: bool
     lone_cr: bool  # a bare CR ends lines for Spark's reader too: then the file is never split
+    # a line with an odd number of quotes ends before the content does (looked for in CSV
+    # only): a quoted field may hold a line break
+    odd_quote_line: bool = False
     split_bytes: int | None = None  # the split size newlines_before was counted for
     newlines_before: dict[int, int] = field(default_factory=dict)  # split offset -> LF count
     damage: Damage | None = None
@@ -152,7 +161,7 @@ def _remove_quietly(place: str) -> None:
 
 
 class _ContentStats:
-    def __init__(self, split_bytes: int | None) -> None:
+    def __init__(self, split_bytes: int | None, quote_lines: bool = False) -> None:
         self.length = 0
         self.prefix = bytearray()
         self.prefix_done = False
@@ -160,6 +169,9 @@ class _ContentStats:
         self.has_quote = False
         self.invalid_utf8 = False
         self.lone_cr = False
+        self.odd_quote_line = False
+        self._quote_lines = quote_lines
+        self._open_quote = False  # an odd number of quotes so far in the current line
         self._decoder = codecs.getincrementaldecoder("utf-8")()
         self._pending = False
         self._last_cr = False
@@ -177,6 +189,8 @@ class _ContentStats:
             self.prefix_done = len(self.prefix) >= PREFIX_BYTES or lines > 2 * PREFIX_LINES
         self.suffix = (self.suffix + chunk[-SUFFIX_BYTES:])[-SUFFIX_BYTES:]
         self.has_quote = self.has_quote or b'"' in chunk
+        if self._quote_lines and not self.odd_quote_line:
+            self._check_quote_parity(chunk)
         self._check_utf8(chunk)
         self._check_cr(chunk)
         if self._split_bytes:
@@ -208,6 +222,29 @@ class _ContentStats:
             self.lone_cr = True
         self._last_cr = chunk.endswith(b"\r")
 
+    def _check_quote_parity(self, chunk: bytes) -> None:
+        """Whether a line ends with an odd number of quotes. Only the parity of quotes since
+        the last line break matters, and a break matters only while that parity is odd."""
+        start = 0
+        for _ in range(QUOTES_ONE_BY_ONE):
+            quote = chunk.find(b'"', start)
+            end = len(chunk) if quote < 0 else quote
+            if self._open_quote and _has_line_break(chunk, start, end):
+                self.odd_quote_line = True
+                return
+            if quote < 0:
+                return
+            self._open_quote = not self._open_quote
+            start = quote + 1
+        # Many quotes (an all-quoted file): keep only quotes and breaks, cancel pairs of
+        # quotes (never across a break), so each line keeps at most one quote: its parity.
+        marks = chunk[start:].translate(None, _NOT_QUOTE_OR_BREAK)
+        marks = ((b'"' if self._open_quote else b"") + marks).replace(b'""', b"")
+        last_break = max(marks.rfind(b"\n"), marks.rfind(b"\r"))
+        if last_break >= 0 and marks.find(b'"', 0, last_break) >= 0:
+            self.odd_quote_line = True
+        self._open_quote = marks.find(b'"', last_break + 1) >= 0
+
     def _count_newlines(self, chunk: bytes) -> None:
         assert self._split_bytes
         end = self.length + len(chunk)
@@ -216,6 +253,10 @@ class _ContentStats:
             self.newlines_before[self._next_split] = self._newlines + chunk.count(b"\n", 0, cut)
             self._next_split += self._split_bytes
         self._newlines += chunk.count(b"\n")
+
+
+def _has_line_break(data: bytes, start: int, end: int) -> bool:
+    return data.find(b"\n", start, end) >= 0 or data.find(b"\r", start, end) >= 0
 
 
 class _Inflater:
@@ -244,15 +285,17 @@ def inspect_file(
     stage_as: str | None,
     staging: Staging,
     inputs: Inputs | None = None,
+    quote_lines: bool = False,
 ) -> Inspection:
     """Hash, check and profile one file in one read.
 
     split_bytes: where Spark will split this plain file (None: it will not). stage_as: a suffix
     when Spark cannot read the file as sent (Parquet inside gzip) and needs a plain copy.
+    quote_lines: look for lines with an odd number of quotes (CSV: quoted fields may span lines).
     """
     inputs = inputs or Inputs()
     digest = hashlib.sha256()
-    stats = _ContentStats(None if gzip else split_bytes)
+    stats = _ContentStats(None if gzip else split_bytes, quote_lines)
     inflater = _Inflater() if gzip else None
     staged_path = staging.path_for(path, stage_as) if stage_as else None
     error: str | None = None
@@ -277,7 +320,7 @@ def inspect_file(
     damage = None
     if inflater is not None and (error is not None or not inflater.complete):
         staged_path = staged_path or staging.path_for(path, ".txt")
-        damage, stats = _salvage(inputs, path, staged_path, error)
+        damage, stats = _salvage(inputs, path, staged_path, error, quote_lines)
     stats.finish()
     return Inspection(
         sha256=digest.hexdigest(),
@@ -291,6 +334,7 @@ def inspect_file(
         has_quote=stats.has_quote,
         invalid_utf8=stats.invalid_utf8,
         lone_cr=stats.lone_cr,
+        odd_quote_line=stats.odd_quote_line,
         split_bytes=None if damage or gzip else split_bytes,
         newlines_before=stats.newlines_before,
         damage=damage,
@@ -298,11 +342,11 @@ def inspect_file(
 
 
 def _salvage(
-    inputs: Inputs, path: str, staged_path: str, error: str | None
+    inputs: Inputs, path: str, staged_path: str, error: str | None, quote_lines: bool
 ) -> tuple[Damage, _ContentStats]:
     """Decompress as far as the stream goes; keep whole lines; count them as Spark will."""
     inflater = _Inflater()
-    stats = _ContentStats(None)
+    stats = _ContentStats(None, quote_lines)
     lines = 0
     last_cr = False
     good_end = 0

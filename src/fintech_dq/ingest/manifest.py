@@ -44,6 +44,20 @@ def read_manifest(
         return None, FileFinding(data_path, "manifest_invalid", message)
 
 
+def lone_manifest_finding(path: str, inputs: Inputs | None = None) -> FileFinding:
+    """A manifest whose data file was not delivered: the records it declares are missing, a
+    manifest mismatch (found by discover.discover_delivery). Once the file arrives (a
+    rerun), the manifest is read beside it as usual."""
+    data_path = path[: -len(MANIFEST_SUFFIX)]
+    manifest, invalid = read_manifest(data_path, inputs)
+    if manifest is not None:
+        declared = f"the {manifest.record_count} records it declares are missing"
+    else:
+        declared = "it cannot be read either" + (f" ({invalid.message})" if invalid else "")
+    message = f"manifest {path}: its data file {data_path} was not delivered beside it; {declared}"
+    return FileFinding(path, "manifest_invalid", message)
+
+
 def _parse(path: str, data_name: str, document: Any) -> Manifest:
     if not isinstance(document, dict):
         raise ManifestError("it is not a JSON object")
