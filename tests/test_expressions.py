@@ -489,6 +489,10 @@ def test_timestamp_text_problem(spark: SparkSession) -> None:
         "2026-11-28T10:00:00.1234567Z": (
             "'2026-11-28T10:00:00.1234567Z' has more than 6 fractional-second digits"
         ),
+        "2026-11-28T10:00:00,5Z": (
+            "'2026-11-28T10:00:00,5Z' has a comma before the fraction of a second: ISO 8601 "
+            "allows it, the contract wants a point (hh:mm:ss.ffffff)"
+        ),
         "": "'' is empty",
         "yesterday": (
             "'yesterday' is not an ISO 8601 timestamp with offset "

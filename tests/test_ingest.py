@@ -348,6 +348,7 @@ def test_plain_text_named_gzip_is_one_corrupt_file(spark: Any, tmp_path: Path) -
     (finding,) = batch.findings  # not also "empty (no header row)"
     assert finding.kind == "file_integrity"
     assert finding.message.startswith(f"file {path} is corrupt")
+    assert "; no line of it could be read (zlib:" in finding.message
     assert finding.message.endswith("incorrect header check)")
     (row,) = rejected  # one rejected row stands for the file
     assert row["source_line"] == 1 and "incorrect header check" in row["reason"]

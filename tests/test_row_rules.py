@@ -55,6 +55,13 @@ TRANSFER = {
     "channel": "MOBILE",
 }
 NOT_VERIFIABLE = "settlement_amount.matches_fx"
+IRR = {
+    "settlement_currency": "IRR",
+    "amount": "100.00",
+    "fee_amount": None,
+    "settlement_amount": "10000000000.00",  # for the largest rate: 9999999999.9999999999
+}
+HALF_WAY = {**IRR, "amount": "0.01", "fx_rate": "1050000.5"}
 
 # (case, changes to the clean row, rule ids the row must break — exactly)
 CASES: list[tuple[str, dict[str, Any], set[str]]] = [
@@ -111,6 +118,64 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     (
         "settlement two minor units off",
         {"amount": "10.00", "fx_rate": "0.2345", "settlement_amount": "2.32"},
+        {NOT_VERIFIABLE},
+    ),
+    # FX rates of 10^6 and more (IRR is about 1,050,000 per USD): decimal(20,10) allows them.
+    (
+        "fx rate of a million",
+        {**IRR, "fx_rate": "1050000", "settlement_amount": "105000000.00"},
+        set(),
+    ),
+    (
+        "largest fx rate decimal(20,10) holds",
+        {**IRR, "amount": "1.00", "fx_rate": "9999999999.9999999999"},
+        set(),
+    ),
+    # 0.01 × 1050000.5 = 10500.005: half-even gives 10500.00 (half-up would give 10500.01)
+    ("half-even, large rate, 1 unit below", {**HALF_WAY, "settlement_amount": "10499.99"}, set()),
+    (
+        "half-even, large rate, 2 units above",
+        {**HALF_WAY, "settlement_amount": "10500.02"},
+        {NOT_VERIFIABLE},
+    ),
+    (
+        "amount just below 10^13 with a large rate",
+        {
+            **IRR,
+            "amount": "9999999999999.99",
+            "fx_rate": "0.0000012345",
+            "settlement_amount": "12345000.00",  # of 12344999.999999987655
+        },
+        set(),
+    ),
+    (
+        "amount of 10^13 with a rate below 10^7",
+        {
+            **IRR,
+            "amount": "10000000000000.00",
+            "fx_rate": "9999999.9999999999",
+            "settlement_amount": "9999999999999999.99",
+        },
+        {NOT_VERIFIABLE},  # computed exactly (99999999999999999000), and far off
+    ),
+    (
+        "amount of 10^13 with a small rate",
+        {
+            **IRR,
+            "amount": "10000000000000.00",
+            "fx_rate": "0.0001234567",
+            "settlement_amount": "1234567000.00",
+        },
+        set(),
+    ),
+    (
+        "amount of 10^13 with a rate of 10^7",
+        {
+            **IRR,
+            "amount": "10000000000000.00",
+            "fx_rate": "10000000",
+            "settlement_amount": "9999999999999999.99",
+        },
         {NOT_VERIFIABLE},
     ),
     ("missing account", {"account_id": None}, {"account_id.required"}),
@@ -495,3 +560,25 @@ def test_a_reference_tables_repeated_keys_are_in_the_results(
     results = {r["rule_id"]: r for r in document["rule_results"]}
     assert results["merchant_id.not_suspended"]["status"] == "failed"
     assert results["merchant_id.not_suspended"]["details"] == [finding["message"]]
+
+
+def test_a_settlement_beyond_what_its_type_holds_is_said_to_be_so(
+    case_results: dict[str, Any],
+) -> None:
+    def message(case: str) -> str:
+        violations = case_results[case]["dq_violations"]
+        return next(v["message"] for v in violations if v["rule_id"] == NOT_VERIFIABLE)
+
+    assert message("amount of 10^13 with a rate of 10^7") == (
+        "settlement_amount '9999999999999999.99' cannot be amount × fx_rate: "
+        "'10000000000000.00' × '10000000' is at least 1E+20, more than settlement_amount "
+        "(decimal(20,4)) can hold"
+    )
+    assert message("amount of 10^13 with a rate below 10^7") == (
+        "settlement_amount '9999999999999999.99' differs from amount × fx_rate = "
+        "99999999999999999000.0000 by more than 1 minor unit(s)"
+    )
+    assert message("half-even, large rate, 2 units above") == (
+        "settlement_amount '10500.02' differs from amount × fx_rate = 10500.0000 "
+        "by more than 1 minor unit(s)"
+    )

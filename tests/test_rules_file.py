@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from fintech_dq.checks.registry import ROW_CHECK_BUILDERS
 from fintech_dq.contract import RulesFileError, Severity, load_rules, load_rules_text
+from fintech_dq.contract.java_regex import (
+    JavaRegexCompiler,
+    StandaloneJavaRegex,
+    standalone_java_regex,
+)
 from fintech_dq.contract.rule_types import BATCH_RULE_TYPES, ROW_RULE_TYPES
 from fintech_dq.engine.batch_rules import BATCH_RULE_EVALUATORS
 from fintech_dq.rules import rules_path
@@ -31,9 +39,9 @@ rules:
 """
 
 
-def problems_of(text: str) -> list[str]:
+def problems_of(text: str, java_regex: JavaRegexCompiler | None = None) -> list[str]:
     with pytest.raises(RulesFileError) as caught:
-        load_rules_text(text, "demo.yaml")
+        load_rules_text(text, "demo.yaml", java_regex)
     return caught.value.problems
 
 
@@ -121,12 +129,20 @@ def test_column_not_in_dataset() -> None:
     ]
 
 
-def test_bad_severity_duplicate_key_and_bad_regex_all_reported_at_once() -> None:
+@pytest.fixture(scope="module")
+def java_regex() -> Iterator[StandaloneJavaRegex]:
+    with standalone_java_regex() as compiler:
+        yield compiler
+
+
+def test_bad_severity_duplicate_key_and_bad_regex_all_reported_at_once(
+    java_regex: StandaloneJavaRegex,
+) -> None:
     text = MINIMAL.replace("severity: error", "severity: fatal") + (
         "  - id: id.format\n    type: pattern\n    column: id\n    pattern: '[a-'\n"
         "    severity: warn\n    description: x\n    description: y\n"
     )
-    problems = problems_of(text)
+    problems = problems_of(text, java_regex)
     assert "demo.yaml:19:5: key 'description' appears twice" in problems
     assert (
         "demo.yaml:11:15: rules[0].severity: 'fatal' is not one of warn, error, critical"
@@ -136,6 +152,67 @@ def test_bad_severity_duplicate_key_and_bad_regex_all_reported_at_once() -> None
         p.startswith("demo.yaml:16:14: rule 'id.format': pattern does not compile")
         for p in problems
     )
+
+
+def test_patterns_are_judged_as_java_regexes(java_regex: StandaloneJavaRegex) -> None:
+    def pattern_rule(pattern: str) -> str:
+        return MINIMAL + (
+            f"  - id: id.format\n    type: pattern\n    column: id\n    pattern: '{pattern}'\n"
+            "    severity: error\n    description: x\n"
+        )
+
+    # Java syntax Python's re refuses
+    load_rules_text(pattern_rule("^\\p{Digit}{4}$"), "demo.yaml", java_regex)
+    # compiles in Python (the brace read literally), not in Java
+    assert problems_of(pattern_rule("^[0-9]{4$"), java_regex) == [
+        "demo.yaml:16:14: rule 'id.format': pattern does not compile as a Java regex: "
+        "Unclosed counted closure near index 8"
+    ]
+    assert java_regex.unavailable is None
+
+
+def test_a_wrong_outcome_bound_hides_no_other_problem() -> None:
+    text = (
+        MINIMAL.replace('greater_than: "0"', 'greater_than: "zero"')
+        .replace(
+            "rules:\n",
+            "outcome: {fail_when_quarantine_rate_above: 5}\n"
+            "schema_policy: {extra_column: fatal}\nrules:\n",
+        )
+        .replace("column: amount", "column: amont")
+    )
+    assert problems_of(text) == [
+        "demo.yaml:6:44: outcome.fail_when_quarantine_rate_above: 5 is greater than the "
+        "maximum of 1",
+        "demo.yaml:7:31: schema_policy.extra_column: 'fatal' is not one of breaking, additive",
+        "demo.yaml:12:19: rules[0].greater_than: 'zero' does not match '^-?[0-9]+(\\\\.[0-9]+)?$'",
+        "demo.yaml:11:13: rule 'amount.positive': column 'amont' is not a column of the "
+        "dataset (did you mean 'amount'?)",
+        "demo.yaml:12:19: rule 'amount.positive': greater_than is not a decimal",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "code", "said"),
+    [
+        ("^\\p{Digit}{4}$", 0, "OK: dataset transactions"),
+        ("^[0-9]{4$", 2, "rule 'mcc.format': pattern does not compile as a Java regex"),
+    ],
+)
+def test_rules_check_compiles_patterns_with_java(
+    tmp_path: Path, pattern: str, code: int, said: str
+) -> None:
+    text = PACKAGED.read_text(encoding="utf-8").replace('"^[0-9]{4}$"', f"'{pattern}'")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "fintech_dq.cli", "rules", "check", str(rules)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == code, result.stderr
+    assert said in result.stdout + result.stderr
+    assert "note:" not in result.stderr
 
 
 def test_not_yaml() -> None:

@@ -5,6 +5,7 @@ All arithmetic is exact decimal arithmetic in Spark; no value goes through a dou
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from pyspark.sql import Column
@@ -20,11 +21,10 @@ from fintech_dq.expressions.currency_lookup import (
 from fintech_dq.expressions.decimal_text import decimal_text_problem, has_at_most_minor_units
 from fintech_dq.expressions.timestamp_text import timestamp_text_problem
 
-# FX rates are cast to decimal(16,10) before multiplying: decimal(20,4) × decimal(16,10)
-# is decimal(37,14), exact, where decimal(20,10) would exceed Spark's 38 digits and lose
-# scale before our half-even rounding. No real rate reaches 10^6 (the cast would make it
-# null, and the row "cannot be verified").
-FX_RATE_FOR_PRODUCT = DecimalType(16, 10)
+# Spark types a product of decimal(p1,s1) and decimal(p2,s2) as decimal(p1+p2+1, s1+s2);
+# above its 38 digits it drops scale instead, rounding the product before our half-even
+# rounding to minor units (a double rounding), or with precision loss off, gives null.
+_MAX_DIGITS = 38
 _MINOR_UNIT_STEP = DecimalType(10, 4)
 
 _OPERATORS = {
@@ -126,34 +126,115 @@ def fx_settlement(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
     """settlement = bround_half_even(amount × rate, minor units of settlement currency) ± tolerance.
 
     A missing or unreadable amount, rate or settlement amount fails: the settlement cannot
-    be verified. An unknown settlement currency is left to its own code rule.
+    be verified. An unknown settlement currency is left to its own code rule. The product is
+    exact for every amount and rate the contract's types hold (exact_product); one too large
+    to compute exactly is also too large for any settlement amount, and fails saying so.
     """
     settlement_column = str(rule.column)
+    amount_column, rate_column = str(rule.params["amount_column"]), str(rule.params["rate_column"])
     settlement = ctx.value(settlement_column)
-    amount = ctx.value(str(rule.params["amount_column"]))
-    rate = ctx.value(str(rule.params["rate_column"])).cast(FX_RATE_FOR_PRODUCT)
+    amount = ctx.value(amount_column)
+    rate = ctx.value(rate_column)
+    product = exact_product(
+        amount,
+        ctx.rules.column(amount_column).precision_scale,
+        rate,
+        ctx.rules.column(rate_column).precision_scale,
+    )
     minor = minor_units_of(ctx.raw(str(rule.params["settlement_currency_column"])))
-    expected = round_half_even_to_minor_units(amount * rate, minor)
+    expected = round_half_even_to_minor_units(product.value, minor)
     tolerance = int(rule.params.get("tolerance_minor_units", 1))
     step = _minor_unit_step(minor) * F.lit(tolerance)
     unverifiable = amount.isNull() | rate.isNull() | settlement.isNull()
-    off = minor.isNotNull() & (F.abs(settlement - expected) > step)
-    message = F.when(
-        unverifiable,
-        F.lit(
-            f"{settlement_column} cannot be verified: amount, fx_rate or "
-            f"{settlement_column} is missing or unreadable"
-        ),
-    ).otherwise(
-        F.concat(
+    settlement_digits = _integer_digits(ctx.rules.column(settlement_column).precision_scale)
+    if product.at_least is not None and product.at_least >= Decimal(10) ** settlement_digits:
+        too_large = F.concat(
             F.lit(f"{settlement_column} "),
             ctx.shown(settlement_column),
-            F.lit(" differs from amount × fx_rate = "),
-            expected.cast("string"),
-            F.lit(f" by more than {tolerance} minor unit(s)"),
+            F.lit(f" cannot be {amount_column} × {rate_column}: "),
+            ctx.shown(amount_column),
+            F.lit(" × "),
+            ctx.shown(rate_column),
+            F.lit(
+                f" is at least {product.at_least:.0E}, more than {settlement_column} "
+                f"({ctx.rules.column(settlement_column).type}) can hold"
+            ),
+        )
+    else:  # no type of these columns gets here; said rather than assumed
+        unverifiable = unverifiable | product.value.isNull()
+        too_large = F.lit(None)
+    off = minor.isNotNull() & (product.value.isNull() | (F.abs(settlement - expected) > step))
+    message = (
+        F.when(
+            unverifiable,
+            F.lit(
+                f"{settlement_column} cannot be verified: amount, fx_rate or "
+                f"{settlement_column} is missing or unreadable"
+            ),
+        )
+        .when(product.value.isNull(), too_large)
+        .otherwise(
+            F.concat(
+                F.lit(f"{settlement_column} "),
+                ctx.shown(settlement_column),
+                F.lit(" differs from amount × fx_rate = "),
+                expected.cast("string"),
+                F.lit(f" by more than {tolerance} minor unit(s)"),
+            )
         )
     )
     return RowCheck(rule, failed_when(unverifiable | off), message)
+
+
+@dataclass(frozen=True)
+class ExactProduct:
+    """`value`: the exact product, or null when it has more digits than Spark's 38 can hold
+    with its whole scale; it is then at least `at_least` in size (None: it may be null for
+    any size: no type of the rules file gets there)."""
+
+    value: Column
+    at_least: Decimal | None
+
+
+def exact_product(
+    amount: Column, amount_type: tuple[int, int], rate: Column, rate_type: tuple[int, int]
+) -> ExactProduct:
+    """amount × rate with every digit of its scale (no rounding before the caller's).
+
+    decimal(20,4) × decimal(20,10) would need 41 digits. So one factor is narrowed to what
+    leaves room for the other: an amount below 10^13 as decimal(17,4) times any rate
+    (decimal(38,14)), else the amount times a rate below 10^7 as decimal(17,10)
+    (decimal(38,14)). Both are exact; when neither fits, the product is at least
+    10^13 × 10^7 = 10^20, beyond any decimal(20,4) settlement amount. The test of the first
+    branch is one comparison per row; the second runs only for amounts of 10^13 or more.
+    """
+    (amount_precision, amount_scale), (rate_precision, rate_scale) = amount_type, rate_type
+    if amount_precision + rate_precision + 1 <= _MAX_DIGITS:
+        return ExactProduct(amount * rate, None)
+    branches = []
+    bounds = []
+    narrow_amount = _MAX_DIGITS - 1 - rate_precision  # the amount's precision beside a full rate
+    narrow_rate = _MAX_DIGITS - 1 - amount_precision
+    if narrow_amount > amount_scale:
+        below = Decimal(10) ** (narrow_amount - amount_scale)
+        fits = F.abs(amount) < F.lit(below)
+        branches.append(F.when(fits, amount.cast(DecimalType(narrow_amount, amount_scale)) * rate))
+        bounds.append(below)
+    if narrow_rate > rate_scale:
+        below = Decimal(10) ** (narrow_rate - rate_scale)
+        fits = F.abs(rate) < F.lit(below)
+        branches.append(F.when(fits, amount * rate.cast(DecimalType(narrow_rate, rate_scale))))
+        bounds.append(below)
+    if not branches:
+        return ExactProduct(F.lit(None).cast(DecimalType(_MAX_DIGITS, 0)), None)
+    value = branches[0] if len(branches) == 1 else F.coalesce(*branches)
+    at_least = bounds[0] * bounds[1] if len(bounds) == 2 else None
+    return ExactProduct(value, at_least)
+
+
+def _integer_digits(precision_scale: tuple[int, int]) -> int:
+    precision, scale = precision_scale
+    return precision - scale
 
 
 def _minor_unit_step(minor: Column) -> Column:

@@ -6,6 +6,7 @@ from pyspark.sql import functions as F
 
 from fintech_dq.checks.base import CheckContext, RowCheck, failed_when
 from fintech_dq.contract import RuleSpec
+from fintech_dq.contract.java_regex import whole_value_regex
 from fintech_dq.expressions.code_sets import is_in_code_set
 from fintech_dq.expressions.membership import is_in
 
@@ -32,14 +33,6 @@ def pattern(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
         ),
     ).otherwise(F.concat(shown, F.lit(f" does not match {column} format {regex}")))
     return RowCheck(rule, failed_when(condition), message)
-
-
-def whole_value_regex(regex: str) -> str:
-    """A trailing `$` as the end of the value: in Java regex `$` also matches before a final
-    line break, so "TX12345678\\n" would pass `^...$`; `\\z` matches only at the very end."""
-    if regex.endswith("$") and not regex.endswith("\\$"):
-        return regex[:-1] + "\\z"
-    return regex
 
 
 def allowed_values(rule: RuleSpec, ctx: CheckContext) -> RowCheck:

@@ -2,14 +2,21 @@
 
 Two phases, as in Soda's contract parser: first the YAML is checked against the structure
 (top-level keys, each rule against its type's keys), then the meaning (columns exist,
-regexes compile, ids unique). All problems are reported at once, not only the first.
+regexes compile, ids unique). All problems are reported at once, not only the first: the
+structure check stops before the second phase only for a problem the rules cannot be built
+around (a missing or misshapen columns, rules or batch_rules section, or a file without
+dataset and version); a wrong value elsewhere (an outcome bound, a schema_policy class) is
+reported beside everything else.
+
+Patterns are Java regexes (the engine runs them with Spark's rlike): only Java judges them
+(contract.java_regex). load_rules does when given a compiler (`fdq rules check` gives one);
+without, their syntax is left to the engine, which compiles them before any Spark job.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -17,6 +24,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from fintech_dq.contract.java_regex import JavaRegexCompiler, pattern_problem
 from fintech_dq.contract.located_yaml import LocatedDocument, parse_located
 from fintech_dq.contract.model import ColumnSpec, DatasetRules, RuleSpec, Severity
 from fintech_dq.contract.rule_types import (
@@ -105,17 +113,24 @@ class RulesFileError(ValueError):
         super().__init__(heading + ":\n  " + "\n  ".join(problems))
 
 
-def load_rules(path: str | Path) -> DatasetRules:
-    """Read and check a rules file."""
+# Sections the rules are built from: a structure problem inside them (or a missing top-level
+# key) stops the check before the meaning phase; elsewhere it is reported with the rest.
+_FRAME_SECTIONS = ("columns", "rules", "batch_rules")
+
+
+def load_rules(path: str | Path, java_regex: JavaRegexCompiler | None = None) -> DatasetRules:
+    """Read and check a rules file; `java_regex`: also compile each pattern with Java."""
     file_path = Path(path)
     try:
         text = file_path.read_text(encoding="utf-8")
     except OSError as error:
         raise RulesFileError([f"{file_path}: cannot read: {error.strerror}"]) from error
-    return load_rules_text(text, str(file_path))
+    return load_rules_text(text, str(file_path), java_regex)
 
 
-def load_rules_text(text: str, source: str) -> DatasetRules:
+def load_rules_text(
+    text: str, source: str, java_regex: JavaRegexCompiler | None = None
+) -> DatasetRules:
     """Parse and check rules given as text; `source` names it in error messages."""
     try:
         document = parse_located(text)
@@ -130,11 +145,10 @@ def load_rules_text(text: str, source: str) -> DatasetRules:
     if not isinstance(document.value, dict):
         problems.add((), "the file must be a mapping with dataset, version, columns and rules")
         raise RulesFileError(problems.items)
-    before = len(problems.items)
-    _check_schema(document.value, TOP_LEVEL_SCHEMA, (), problems)
-    if len(problems.items) > before:  # the rules cannot be read without a sound frame
+    broken = _check_schema(document.value, TOP_LEVEL_SCHEMA, (), problems)
+    if any(_breaks_frame(path) for path in broken):  # nothing sound to build the rules from
         raise RulesFileError(problems.items)
-    rules = _build(document.value, problems, text, source)
+    rules = _build(document.value, problems, text, source, java_regex)
     if problems.items:
         raise RulesFileError(problems.items)
     return rules
@@ -160,14 +174,24 @@ class _Problems:
 
 def _check_schema(
     value: Any, schema: dict[str, Any], base: tuple[str | int, ...], problems: _Problems
-) -> None:
+) -> list[tuple[str | int, ...]]:
+    """Report each structure problem; returns the path of each that breaks the value's shape
+    (an unknown key does not: it is never read)."""
     validator = jsonschema.Draft202012Validator(schema)
+    broken = []
     for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path))):
         path = (*base, *error.absolute_path)
         if error.validator == "additionalProperties":
             _report_unknown_keys(error, path, problems)
         else:
             problems.add(path, _describe(error, path, schema))
+            broken.append(path)
+    return broken
+
+
+def _breaks_frame(path: tuple[str | int, ...]) -> bool:
+    """Whether a top-level structure problem at `path` leaves nothing to build rules from."""
+    return not path or path[0] in _FRAME_SECTIONS
 
 
 def _report_unknown_keys(
@@ -202,7 +226,13 @@ def _path_text(path: tuple[Any, ...]) -> str:
     return text
 
 
-def _build(raw: dict[str, Any], problems: _Problems, text: str, source: str) -> DatasetRules:
+def _build(
+    raw: dict[str, Any],
+    problems: _Problems,
+    text: str,
+    source: str,
+    java_regex: JavaRegexCompiler | None,
+) -> DatasetRules:
     columns = tuple(
         ColumnSpec(
             name=name,
@@ -223,10 +253,10 @@ def _build(raw: dict[str, Any], problems: _Problems, text: str, source: str) -> 
                 )
     generated = _generated_rules(columns)
     written_rows = _build_rules(
-        raw.get("rules", []), "rules", ROW_RULE_TYPES, column_names, problems
+        raw.get("rules", []), "rules", ROW_RULE_TYPES, column_names, problems, java_regex
     )
     written_batch = _build_rules(
-        raw.get("batch_rules", []), "batch_rules", BATCH_RULE_TYPES, column_names, problems
+        raw.get("batch_rules", []), "batch_rules", BATCH_RULE_TYPES, column_names, problems, None
     )
     seen: dict[str, int] = {}
     for rule in (*generated, *written_rows, *written_batch):
@@ -237,6 +267,10 @@ def _build(raw: dict[str, Any], problems: _Problems, text: str, source: str) -> 
             )
         seen.setdefault(rule.id, rule.line)
     outcome = raw.get("outcome", {})
+    fail_rate = (
+        outcome.get("fail_when_quarantine_rate_above", 0) if isinstance(outcome, dict) else 0
+    )
+    policy = raw.get("schema_policy", {})
     return DatasetRules(
         dataset=raw["dataset"],
         version=raw["version"],
@@ -246,15 +280,25 @@ def _build(raw: dict[str, Any], problems: _Problems, text: str, source: str) -> 
         batch_rules=tuple(written_batch),
         schema_policy={
             **DEFAULT_SCHEMA_POLICY,
-            **{key: str(value) for key, value in raw.get("schema_policy", {}).items()},
+            **(
+                {key: str(value) for key, value in policy.items()}
+                if isinstance(policy, dict)
+                else {}
+            ),
         },
-        fail_when_quarantine_rate_above=Decimal(
-            str(outcome.get("fail_when_quarantine_rate_above", 0))
-        ),
+        # a bound that is no number is already a problem: the rules are then not returned
+        fail_when_quarantine_rate_above=_decimal_or_zero(fail_rate),
         source_path=source,
         source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         delivery=raw.get("delivery", {}),
     )
+
+
+def _decimal_or_zero(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return Decimal(0)
 
 
 def _generated_rules(columns: tuple[ColumnSpec, ...]) -> list[RuleSpec]:
@@ -299,6 +343,7 @@ def _build_rules(
     registry: dict[str, dict[str, Any]],
     column_names: set[str],
     problems: _Problems,
+    java_regex: JavaRegexCompiler | None,
 ) -> list[RuleSpec]:
     rules = []
     for index, item in enumerate(items):
@@ -314,7 +359,7 @@ def _build_rules(
             continue
         before = len(problems.items)
         _check_schema(item, params_schema(registry[rule_type]), path, problems)
-        _check_meaning(item, path, column_names, problems)
+        _check_meaning(item, path, column_names, problems, java_regex)
         if len(problems.items) > before:
             continue
         params = {
@@ -328,13 +373,22 @@ def _build_rules(
                 description=" ".join(str(item["description"]).split()),
                 params=params,
                 line=problems.document.where(path)[0],
+                key_positions={
+                    key: problems.document.where((*path, key))
+                    for key in ("pattern",)
+                    if key in item
+                },
             )
         )
     return rules
 
 
 def _check_meaning(
-    item: dict[str, Any], path: tuple[str | int, ...], column_names: set[str], problems: _Problems
+    item: dict[str, Any],
+    path: tuple[str | int, ...],
+    column_names: set[str],
+    problems: _Problems,
+    java_regex: JavaRegexCompiler | None,
 ) -> None:
     for key in COLUMN_KEYS:
         name = item.get(key)
@@ -354,13 +408,10 @@ def _check_meaning(
                     f"rule '{item.get('id')}': '{name}' is not a column of the dataset",
                 )
     pattern = item.get("pattern")
-    if isinstance(pattern, str):
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            problems.add(
-                (*path, "pattern"), f"rule '{item.get('id')}': pattern does not compile: {error}"
-            )
+    if isinstance(pattern, str) and java_regex is not None:
+        problem = pattern_problem(str(item.get("id")), pattern, java_regex)
+        if problem:
+            problems.add((*path, "pattern"), problem)
     for key in ("greater_than", "at_least", "less_than", "at_most"):
         if key in item:
             try:

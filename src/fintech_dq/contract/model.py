@@ -57,6 +57,8 @@ class RuleSpec:
     params: dict[str, Any] = field(default_factory=dict)
     line: int = 0
     generated: bool = False  # made from the column contract (required / type), not written out
+    # (line, column) of keys whose problems are found after loading (the pattern, by Java)
+    key_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def column(self) -> str | None:

@@ -28,7 +28,8 @@ from fintech_dq.checks.base import (
     CheckContext,
 )
 from fintech_dq.checks.references import reference_needs
-from fintech_dq.contract import DatasetRules, RuleSpec, Severity
+from fintech_dq.contract import DatasetRules, RulesFileError, RuleSpec, Severity
+from fintech_dq.contract.java_regex import jvm_compiler, pattern_problems
 from fintech_dq.engine import jvm_calls, lookups
 from fintech_dq.engine.batch_rules import (
     BATCH_RULE_EVALUATORS,
@@ -52,9 +53,15 @@ from fintech_dq.engine.outputs import (
     with_aliases,
     write_partition,
 )
-from fintech_dq.engine.pan_guard import with_pan_scan
+from fintech_dq.engine.pan_guard import (
+    REJECTED_LINE_MESSAGE,
+    RejectedFigures,
+    rejected_figures,
+    with_pan_scan,
+)
 from fintech_dq.engine.request import RunResult, ValidationRequest
 from fintech_dq.engine.results import (
+    SAMPLES_PER_RULE,
     SCHEMA_VERSION,
     Counts,
     decide_status,
@@ -83,6 +90,10 @@ def validate_batch(
     jvm_calls.install()
     if request.dataset != rules.dataset:
         raise ValueError(f"rules file is for dataset {rules.dataset!r}, not {request.dataset!r}")
+    # Patterns are Java regexes: judged by Java, before any Spark job (contract.java_regex).
+    problems = pattern_problems(rules, jvm_compiler(spark._jvm))
+    if problems:
+        raise RulesFileError(problems)
 
     batch = read_batch(spark, request.inputs, rules.columns, request.staging_root)
     phases.mark("ingest_driver")
@@ -131,10 +142,8 @@ def _validate_read_batch(
     try:
         figures = compute_figures(kept, rules, compiled, AMOUNT_COLUMN, CURRENCY_COLUMN)
         phases.mark("check_and_aggregate")
-        rejected_by_file = {
-            row["source_file"]: int(row["count"])
-            for row in batch.rejected.groupBy("source_file").count().collect()
-        }
+        rejected_lines = rejected_figures(batch.rejected)
+        rejected_by_file = rejected_lines.by_file
 
         # 3. batch rules, and whether the batch is blocked
         phases.mark("rejected_count")
@@ -149,7 +158,9 @@ def _validate_read_batch(
             columns=rules.column_names,
         )
         failures = figures.rule_failures()
-        outcomes = [_row_outcome(rule, failures, compiled) for rule in rules.row_rules]
+        outcomes = [
+            _row_outcome(rule, failures, compiled, rejected_lines) for rule in rules.row_rules
+        ]
         outcomes += [BATCH_RULE_EVALUATORS[rule.type](rule, facts) for rule in rules.batch_rules]
         blocked_by = [
             o.rule.id
@@ -232,7 +243,9 @@ def _validate_read_batch(
         ],
         "findings": [finding_entry(f) for f in [*batch.findings, *compiled.findings]],
         "counts": counts.as_dict(),
-        "rule_results": [{**o.as_dict(), "samples": samples.get(o.rule.id, [])} for o in outcomes],
+        "rule_results": [
+            {**o.as_dict(), "samples": _samples(o.rule, samples, rejected_lines)} for o in outcomes
+        ],
         "metrics": {
             "quarantine_rate": _rate(counts.quarantined, counts.rows_in),
             "rejected_rate": _rate(counts.rejected, counts.rows_in),
@@ -314,12 +327,39 @@ def check_records(
     return with_violations(prepared, compiled), compiled, history_days
 
 
-def _row_outcome(rule: RuleSpec, failures: dict[str, int], compiled: CompiledRules) -> RuleOutcome:
+def _row_outcome(
+    rule: RuleSpec, failures: dict[str, int], compiled: CompiledRules, rejected: RejectedFigures
+) -> RuleOutcome:
     if rule.id in compiled.not_evaluated:
         return RuleOutcome(rule, "not_evaluated", details=[compiled.not_evaluated[rule.id]])
     count = failures.get(rule.id, 0)
     details = list(compiled.notes.get(rule.id, []))
+    if rule.type == "unmasked_card_number":  # a rejected line's card number (engine.pan_guard)
+        count += rejected.card_numbers
+        details += rejected.card_number_details()
     return RuleOutcome(rule, "failed" if count else "passed", failures=count, details=details)
+
+
+def _samples(
+    rule: RuleSpec, samples: dict[str, list[dict[str, Any]]], rejected: RejectedFigures
+) -> list[dict[str, Any]]:
+    """The rule's samples from the quarantine; a card-number rule's also from rejected lines
+    (file and line only), first by file and line."""
+    found = samples.get(rule.id, [])
+    if rule.type != "unmasked_card_number" or not rejected.card_numbers:
+        return found
+    lines = [
+        {
+            ID_COLUMN: None,
+            "source_file": file,
+            "source_line": line,
+            "message": REJECTED_LINE_MESSAGE,
+        }
+        for file, numbers in rejected.card_number_lines.items()
+        for line in numbers
+    ]
+    both = sorted([*found, *lines], key=lambda s: (s["source_file"], s["source_line"] or 0))
+    return both[:SAMPLES_PER_RULE]
 
 
 def _rate(part: int, whole: int) -> float:

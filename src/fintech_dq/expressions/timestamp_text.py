@@ -1,7 +1,10 @@
 """Strict reading of ISO 8601 timestamp text with an explicit UTC offset.
 
 Accepted: `YYYY-MM-DDThh:mm:ss[.f{1,6}]` with 'T' or a space, then `Z` or `±hh:mm`
-(offsets up to ±14:00, the widest in use), after trimming spaces. Read to TimestampType,
+(offsets up to ±14:00, the widest in use), after trimming spaces. ISO 8601's comma as the
+decimal sign (10:00:00,5Z) is refused with its own message (the contract's form has a point,
+and accepting it would cost every row a rewrite before the CAST, for a form no sender of the
+contract writes). Read to TimestampType,
 which Spark holds as UTC instants (the session time zone is UTC).
 
 One regex checks the format and each field's range; the day of the month is checked
@@ -40,6 +43,8 @@ _HAS_OFFSET = r"(Z|[+-][0-9]{2}:[0-9]{2})\z"
 _OFFSET_NO_COLON = _SHAPE + r"[+-][0-9]{4}\z"
 _OFFSET_HOURS_ONLY = _SHAPE + r"[+-][0-9]{2}\z"
 _LONG_FRACTION = r"\.[0-9]{7,}"
+# ISO 8601 also allows a comma as the decimal sign (10:00:00,5); the contract wants a point.
+_COMMA_FRACTION = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]"
 
 
 def _day_exists(text: Column) -> Column:
@@ -102,6 +107,13 @@ def timestamp_text_problem(text: Column, shown: Column | None = None) -> Column:
             trimmed.rlike(_OFFSET_HOURS_ONLY),
             _offset_written(
                 trimmed, 3, "without minutes", F.concat(trimmed.substr(-3, 3), F.lit(":00"))
+            ),
+        )
+        .when(
+            trimmed.rlike(_COMMA_FRACTION),
+            F.lit(
+                "has a comma before the fraction of a second: ISO 8601 allows it, the contract"
+                " wants a point (hh:mm:ss.ffffff)"
             ),
         )
         .when(~trimmed.rlike(_HAS_OFFSET), F.lit("has no UTC offset (Z or +hh:mm)"))

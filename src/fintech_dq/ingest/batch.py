@@ -256,7 +256,7 @@ class _BatchPlan:
         else:
             found = json_keys(inspection.prefix, inspection.prefix_is_all)
             if found:  # no record, no schema to judge
-                self.findings += schema_findings(path, found, self.columns)
+                self.findings += schema_findings(path, found, self.columns, absent_key_is_null=True)
         if inspection.damage is not None:
             self.damage_rows.append(_damage_row(path, inspection.damage, len(self.columns)))
         if inspection.prefix or not inspection.prefix_is_all:

@@ -16,6 +16,11 @@ key holds into text:
   integers arrive exactly as written (-0 as "0"), booleans as "true"/"false", and the rules
   judge that text like any other;
 - a quoted value is from_json's string, unchanged; null is absent.
+
+A key the record leaves out is read as null, like `"key": null`: writers drop null fields
+(Spark's own JSON writer does by default). So a contract column no record names is a column
+of nulls, judged by the rules, not a removed column (file_findings.schema_findings: only a
+mandatory column absent from every sampled record breaks the schema).
 """
 
 from __future__ import annotations
@@ -54,7 +59,11 @@ _LITERAL = "_literal_"
 
 
 def json_keys(prefix: bytes, prefix_is_all: bool) -> tuple[str, ...]:
-    """Keys of the first records, in the order first seen (the file's schema, for drift)."""
+    """Keys of the first records, in the order first seen (the file's schema, for drift).
+
+    A sample: a key first written after KEY_SAMPLE_RECORDS records (or past the inspected
+    prefix) is not in it, which is why a contract column absent from it is only a finding
+    when it is mandatory (file_findings.schema_findings)."""
     keys: dict[str, None] = {}
     records = [line for line in prefix_lines(prefix, prefix_is_all) if line.strip(" \t")]
     for line in records[:KEY_SAMPLE_RECORDS]:
