@@ -172,6 +172,51 @@ def test_a_card_number_in_a_rejected_line_blocks_the_batch(
         assert PAN not in written.read_bytes().decode("utf-8", "replace")
 
 
+def test_a_card_number_in_a_column_outside_the_contract_blocks_the_batch(
+    spark: Any, transactions_rules: Any, tmp_path: Path
+) -> None:
+    """An extra CSV column, a JSON key the contract does not name (holding an object), an
+    extra Parquet column: each is "any text column" of the contract's PCI rule."""
+    day = tmp_path / "in" / f"ingest_date={DAY}"
+    day.mkdir(parents=True)
+    visa, mastercard, amex = PAN, "5555555555554444", "378282246310005"
+    note = {"TXNOTE0001": f"card {visa} given by phone", "TXNOTE0002": "called back"}
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow([*ROW, "note"])
+    for transaction_id, said in note.items():
+        writer.writerow([*_row(transaction_id=transaction_id).values(), said])
+    (day / "s-001.csv").write_text(text.getvalue(), encoding="utf-8")
+    memo = {"TXMEMO0001": {"text": f"pan {mastercard}"}, "TXMEMO0002": {"text": "none"}}
+    lines = [
+        json.dumps({**{k: v for k, v in _row(transaction_id=t).items() if v}, "memo": m})
+        for t, m in memo.items()
+    ]
+    (day / "j-001.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _parquet(day / "p-001.parquet", [_row(transaction_id="TXCOMM0001")], "UTC")
+    typed = pq.read_table(day / "p-001.parquet")
+    extra = pa.array([f"amex {amex}"], pa.string())
+    pq.write_table(typed.append_column("comment", extra), day / "p-001.parquet")
+    document = _validate(spark, transactions_rules, day, tmp_path / "out")
+
+    assert document["blocked_by"] == ["card_number.unmasked"]
+    outcome = _outcome(document, "card_number.unmasked")
+    assert outcome["failures"] == 3
+    messages = {s["transaction_id"]: s["message"] for s in outcome["samples"]}
+    assert messages == {
+        "TXNOTE0001": "unmasked card number 411111******1111 in a column outside the "
+        "contract (PCI DSS)",
+        "TXMEMO0001": "unmasked card number 555555******4444 in a column outside the "
+        "contract (PCI DSS)",
+        "TXCOMM0001": "unmasked card number 378282*****0005 in a column outside the "
+        "contract (PCI DSS)",
+    }
+    results = Path(document["outputs"]["quarantine"]).parents[1] / "results"
+    for written in [*results.rglob("*.json"), *(tmp_path / "out").rglob("*.parquet")]:
+        content = written.read_bytes().decode("utf-8", "replace")
+        assert not any(pan in content for pan in (visa, mastercard, amex))
+
+
 # --- Parquet timestamps in nanoseconds ---------------------------------------------------
 
 

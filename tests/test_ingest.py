@@ -244,7 +244,11 @@ def test_the_day_reads_every_data_file_once_in_order(day: Day) -> None:
     gz = next(f for f in day.batch.files if f.path == day.path("good.csv.gz"))
     assert (gz.format, gz.compression) == ("csv", "gzip")
     schema = day.batch.records.schema
-    assert [f.name for f in schema] == [c.name for c in COLUMNS] + ["_source_file", "_source_line"]
+    assert [f.name for f in schema] == [c.name for c in COLUMNS] + [
+        "_source_file",
+        "_source_line",
+        "_outside_contract",
+    ]
     assert {f.dataType.simpleString() for f in schema} == {"string", "bigint"}
 
 

@@ -9,7 +9,7 @@ from fintech_dq.contract import RuleSpec
 from fintech_dq.expressions.bic_check import bic_valid
 from fintech_dq.expressions.card_numbers import masked_pan_sql
 from fintech_dq.expressions.iban_check import iban_valid
-from fintech_dq.ingest.model import sql_name
+from fintech_dq.ingest.model import OUTSIDE_CONTRACT, sql_name
 
 
 def iban(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
@@ -43,10 +43,12 @@ def unmasked_card_number(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
     # SQL text: the higher-order functions cost ~70 calls into the JVM each when built
     # with the Column API (engine.jvm_calls).
     pans = sql_name(PANS)
+    shown = {n: _sql_text(n) for n in names}
+    if not isinstance(rule.params["columns"], list):  # engine.pan_guard scans these too
+        shown[OUTSIDE_CONTRACT] = _sql_text("a column outside the contract")
     holders = ", ".join(
-        f"CASE WHEN exists({pans}, pan -> contains({sql_name(n)}, pan.text)) "
-        f"THEN {_sql_text(n)} END"
-        for n in names
+        f"CASE WHEN exists({pans}, pan -> contains({sql_name(n)}, pan.text)) THEN {text} END"
+        for n, text in shown.items()
     )
     first = f"get({pans}, 0).digits"
     message = F.expr(

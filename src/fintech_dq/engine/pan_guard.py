@@ -32,9 +32,9 @@ from fintech_dq.expressions.card_numbers import (
     masked_pan_sql,
     unmasked_card_numbers,
 )
-from fintech_dq.ingest.model import sql_name
+from fintech_dq.ingest.model import FIELD_BREAK, OUTSIDE_CONTRACT, sql_name
 
-COLUMN_BREAK = "\u001f"
+COLUMN_BREAK = FIELD_BREAK
 LINES_LISTED = 5  # rejected lines with a card number named per file (the count is whole)
 REJECTED_LINE_MESSAGE = (
     "a line that could not be parsed holds an unmasked card number (masked in rejected/)"
@@ -112,13 +112,24 @@ def scanned_columns(rules: DatasetRules) -> list[str]:
     return names
 
 
+def scans_outside_contract(rules: DatasetRules) -> bool:
+    """Whether a rule looks at every text column (`all_text`): then also at what the files
+    hold outside the contract (ingest.model.OUTSIDE_CONTRACT: extra columns or keys)."""
+    return any(
+        r.type == "unmasked_card_number" and not isinstance(r.params["columns"], list)
+        for r in rules.row_rules
+    )
+
+
 def with_pan_scan(records: DataFrame, rules: DatasetRules) -> DataFrame:
+    if OUTSIDE_CONTRACT not in records.columns:  # records not from ingest (tests, tools)
+        records = records.withColumn(OUTSIDE_CONTRACT, F.lit(None).cast("string"))
+    names = scanned_columns(rules)
+    if scans_outside_contract(rules):
+        names.append(OUTSIDE_CONTRACT)  # null for files with nothing outside: no cost
     joined = F.concat_ws(  # skips the nulls
         COLUMN_BREAK,
-        *[
-            F.when(F.octet_length(F.col(n)) >= MIN_PAN_DIGITS, F.col(n))
-            for n in scanned_columns(rules)
-        ],
+        *[F.when(F.octet_length(F.col(n)) >= MIN_PAN_DIGITS, F.col(n)) for n in names],
     )
     scanned = records.select("*", unmasked_card_numbers(joined).alias(PANS))
     scanned = scanned.select("*", (F.size(F.col(PANS)) > 0).alias(PAN_FOUND))

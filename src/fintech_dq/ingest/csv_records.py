@@ -27,7 +27,14 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from fintech_dq.contract import ColumnSpec
-from fintech_dq.ingest.model import SOURCE_FILE, SOURCE_LINE, FileFinding, sql_name
+from fintech_dq.ingest.model import (
+    FIELD_BREAK,
+    OUTSIDE_CONTRACT,
+    SOURCE_FILE,
+    SOURCE_LINE,
+    FileFinding,
+    sql_name,
+)
 from fintech_dq.ingest.text_lines import (
     REASON,
     VALUE,
@@ -193,7 +200,8 @@ def csv_lines(lines: DataFrame, header: CsvHeader, columns: Sequence[ColumnSpec]
         return line_outcomes(
             lines,
             [F.lit(None).cast("string").alias(c.name) for c in columns]
-            + [F.col(SOURCE_FILE), F.col(SOURCE_LINE)],
+            + [F.col(SOURCE_FILE), F.col(SOURCE_LINE)]
+            + [F.lit(None).cast("string").alias(OUTSIDE_CONTRACT)],
         )
     schema = ", ".join(f"_c{i} string" for i in range(len(header.names)))
     quoted = F.col(_QUOTED)
@@ -238,13 +246,27 @@ def _record_columns(header: CsvHeader, columns: Sequence[ColumnSpec]) -> list[Co
     position: dict[str, int] = {}
     for number, name in enumerate(header.names):
         position.setdefault(name, number)
+
+    def field(index: int) -> str:
+        return f"CASE WHEN {_QUOTED} THEN {_PARSED}._c{index} ELSE {_SPLIT}[{index}] END"
+
     out: list[Column] = []
     for column in columns:
         index = position.get(column.name)
-        if index is None:
-            text = "CAST(NULL AS STRING)"
-        else:  # an empty field is absent
-            field = f"CASE WHEN {_QUOTED} THEN {_PARSED}._c{index} ELSE {_SPLIT}[{index}] END"
-            text = f"nullif({field}, '')"
+        # an empty field is absent
+        text = "CAST(NULL AS STRING)" if index is None else f"nullif({field(index)}, '')"
         out.append(F.expr(f"{text} AS {sql_name(column.name)}"))
-    return [*out, F.col(SOURCE_FILE), F.col(SOURCE_LINE)]
+    # The fields no contract column reads (extra columns, a repeated name), for the PCI scan.
+    others = sorted(
+        set(range(len(header.names))) - {position[c.name] for c in columns if c.name in position}
+    )
+    outside = "CAST(NULL AS STRING)"
+    if others:
+        joined = ", ".join(field(i) for i in others)
+        outside = f"nullif(concat_ws(chr({ord(FIELD_BREAK)}), {joined}), '')"
+    return [
+        *out,
+        F.col(SOURCE_FILE),
+        F.col(SOURCE_LINE),
+        F.expr(f"{outside} AS {OUTSIDE_CONTRACT}"),
+    ]

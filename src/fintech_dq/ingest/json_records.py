@@ -34,7 +34,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
 from fintech_dq.contract import ColumnSpec
-from fintech_dq.ingest.model import SOURCE_FILE, SOURCE_LINE, sql_name
+from fintech_dq.ingest.model import OUTSIDE_CONTRACT, SOURCE_FILE, SOURCE_LINE, sql_name
 from fintech_dq.ingest.text_lines import (
     REASON,
     VALUE,
@@ -102,16 +102,29 @@ def json_annotator(
     return annotate
 
 
-def json_lines(lines: DataFrame, columns: Sequence[ColumnSpec]) -> DataFrame:
-    """JSON Lines files' checked lines as line outcomes (text_lines.line_outcomes)."""
+def json_lines(
+    lines: DataFrame, columns: Sequence[ColumnSpec], keys_outside: bool = False
+) -> DataFrame:
+    """JSON Lines files' checked lines as line outcomes (text_lines.line_outcomes).
+
+    keys_outside: the files' sampled records have keys the contract does not name; then the
+    whole line is kept for the PCI scan (from_json reads only the contract's keys, and a
+    key may hold an object), else nothing is."""
     decimals = [c for c in columns if c.kind == "decimal"]
     # The literals get their own projection: used three times each, they are computed once
     # only there (Spark does not share expressions that sit under a condition).
     with_literals = lines.select(
         "*", *[_number_literal(c.name).alias(_LITERAL + c.name) for c in decimals]
     )
+    outside = F.col(VALUE) if keys_outside else F.lit(None).cast("string")
     return line_outcomes(
-        with_literals, [*[_text(c) for c in columns], F.col(SOURCE_FILE), F.col(SOURCE_LINE)]
+        with_literals,
+        [
+            *[_text(c) for c in columns],
+            F.col(SOURCE_FILE),
+            F.col(SOURCE_LINE),
+            outside.alias(OUTSIDE_CONTRACT),
+        ],
     )
 
 

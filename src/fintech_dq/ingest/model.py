@@ -14,6 +14,11 @@ from fintech_dq import kept_rows
 
 SOURCE_FILE = "_source_file"
 SOURCE_LINE = "_source_line"
+# What the file holds outside the contract's columns, for the PCI scan only (never written):
+# a CSV line's other fields, a Parquet row's other columns, the whole JSON line of a file
+# with keys the contract does not name; null when the file has nothing else.
+OUTSIDE_CONTRACT = "_outside_contract"
+FIELD_BREAK = "\u001f"  # joins fields into one text; no card number layout contains it
 # Columns of ingest's one frame of lines (RawBatch.lines) beside the records' columns: set
 # only on a rejected line.
 REJECT_REASON = "_reject_reason"
@@ -42,6 +47,7 @@ def records_schema(column_names: tuple[str, ...]) -> StructType:
         + [
             StructField(SOURCE_FILE, StringType(), False),
             StructField(SOURCE_LINE, LongType(), True),
+            StructField(OUTSIDE_CONTRACT, StringType(), True),
         ]
     )
 
@@ -102,9 +108,10 @@ class RawBatch:
 
     @property
     def records(self) -> DataFrame:
-        """The records: every contract column as text, then `_source_file`, `_source_line`."""
+        """The records: every contract column as text, then `_source_file`, `_source_line`,
+        `_outside_contract`."""
         return self.lines.where(F.col(REJECT_REASON).isNull()).select(
-            *self.column_names, SOURCE_FILE, SOURCE_LINE
+            *self.column_names, SOURCE_FILE, SOURCE_LINE, OUTSIDE_CONTRACT
         )
 
     @property

@@ -35,7 +35,14 @@ from pyspark.sql.types import (
 
 from fintech_dq.contract import ColumnSpec
 from fintech_dq.ingest.inspection import Inspection
-from fintech_dq.ingest.model import SOURCE_FILE, SOURCE_LINE, FileFinding, sql_name
+from fintech_dq.ingest.model import (
+    FIELD_BREAK,
+    OUTSIDE_CONTRACT,
+    SOURCE_FILE,
+    SOURCE_LINE,
+    FileFinding,
+    sql_name,
+)
 from fintech_dq.ingest.spark_files import file_key, file_keys, lookup, spark_path
 from fintech_dq.spark_session import task_failures_unlogged
 
@@ -171,10 +178,18 @@ def parquet_records(
         if found is not None:
             text = f"nullif({_as_text(sql_name(column.name), found)}, '')"
         selected.append(F.expr(f"{text} AS {sql_name(column.name)}"))
+    # Columns the contract does not name, as text for the PCI scan (never written).
+    known = {c.name for c in columns}
+    others = [sql_name(f.name) for f in schema.fields if f.name not in known]
+    outside = "CAST(NULL AS STRING)"
+    if others:
+        texts = ", ".join(f"CAST({name} AS STRING)" for name in others)
+        outside = f"nullif(concat_ws(chr({ord(FIELD_BREAK)}), {texts}), '')"
     return frame.select(
         *selected,
         source.alias(SOURCE_FILE),
         (F.col("_metadata.row_index") + 1).alias(SOURCE_LINE),
+        F.expr(f"{outside} AS {OUTSIDE_CONTRACT}"),
     )
 
 
