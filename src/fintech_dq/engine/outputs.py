@@ -27,7 +27,8 @@ from fintech_dq.contract import DatasetRules
 from fintech_dq.engine import bitmasks
 from fintech_dq.engine.evaluate import CRITICAL_FLAG, QUARANTINE_FLAG, VIOLATIONS, CompiledRules
 from fintech_dq.engine.metrics import AMOUNT_COLUMN, CURRENCY_COLUMN, NULL_MASK
-from fintech_dq.expressions.card_numbers import contains_unmasked_card_number, mask_card_numbers
+from fintech_dq.engine.pan_guard import rejected_line_has_card_number
+from fintech_dq.expressions.card_numbers import mask_card_numbers
 
 
 def partition_uri(root: str, business_date: date) -> str:
@@ -123,7 +124,7 @@ def quarantine_rows(
 
 def rejected_rows(rejected: DataFrame, run_id: str) -> DataFrame:
     """Masked raw text; the raw bytes are withheld when they hold a card number."""
-    has_pan = F.coalesce(contains_unmasked_card_number(F.col("raw_text")), F.lit(False))
+    has_pan = rejected_line_has_card_number()
     return rejected.select(
         F.col("source_file"),
         F.col("source_line"),

@@ -66,6 +66,12 @@ class RejectedFigures:
         return details
 
 
+def rejected_line_has_card_number() -> Column:
+    """Whether a rejected line's raw text (ingest.RawBatch.rejected) holds a card number:
+    counted here, and its raw bytes withheld in the rejected output (engine.outputs)."""
+    return F.coalesce(contains_unmasked_card_number(F.col("raw_text")), F.lit(False))
+
+
 def rejected_figures(rejected: DataFrame) -> RejectedFigures:
     """One aggregation over the rejected lines (ingest.RawBatch.rejected): count per file,
     and the lines whose raw text holds a card number. Only rejected lines are scanned here,
@@ -73,7 +79,7 @@ def rejected_figures(rejected: DataFrame) -> RejectedFigures:
     flagged = rejected.select(
         "source_file",
         "source_line",
-        F.coalesce(contains_unmasked_card_number(F.col("raw_text")), F.lit(False)).alias("pan"),
+        rejected_line_has_card_number().alias("pan"),
     )
     rows = (
         flagged.groupBy("source_file")
