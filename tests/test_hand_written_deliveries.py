@@ -193,6 +193,14 @@ def test_a_card_number_in_a_column_outside_the_contract_blocks_the_batch(
         for t, m in memo.items()
     ]
     (day / "j-001.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # A key outside the contract first written after the first 1,000 records (no sample
+    # of the file's keys sees it), and a card number in a contract column of JSON Lines
+    # (its own column named, not "outside the contract" as well).
+    plain = [_row(transaction_id=f"TXLATE{n:04d}") for n in range(1, 1101)]
+    plain[1050]["x_late"] = f"cb {mastercard}"
+    plain[1060]["customer_id"] = f"CU {visa}"
+    late = [json.dumps({k: v for k, v in row.items() if v}) for row in plain]
+    (day / "j-002.jsonl").write_text("\n".join(late) + "\n", encoding="utf-8")
     _parquet(day / "p-001.parquet", [_row(transaction_id="TXCOMM0001")], "UTC")
     typed = pq.read_table(day / "p-001.parquet")
     extra = pa.array([f"amex {amex}"], pa.string())
@@ -201,9 +209,12 @@ def test_a_card_number_in_a_column_outside_the_contract_blocks_the_batch(
 
     assert document["blocked_by"] == ["card_number.unmasked"]
     outcome = _outcome(document, "card_number.unmasked")
-    assert outcome["failures"] == 3
+    assert outcome["failures"] == 5
     messages = {s["transaction_id"]: s["message"] for s in outcome["samples"]}
     assert messages == {
+        "TXLATE1051": "unmasked card number 555555******4444 in a column outside the "
+        "contract (PCI DSS)",
+        "TXLATE1061": "unmasked card number 411111******1111 in customer_id (PCI DSS)",
         "TXNOTE0001": "unmasked card number 411111******1111 in a column outside the "
         "contract (PCI DSS)",
         "TXMEMO0001": "unmasked card number 555555******4444 in a column outside the "

@@ -150,7 +150,6 @@ class _TextGroup:
     sources: list[LineSource] = field(default_factory=list)
     has_quote: bool = False
     invalid_utf8: bool = False
-    keys_outside: bool = False  # JSON Lines with keys the contract does not name
 
 
 class _BatchPlan:
@@ -210,7 +209,7 @@ class _BatchPlan:
             else:
                 checks = json_annotator(self.columns, group.invalid_utf8)
                 lines = read_lines(self.spark, group.sources, split, checks)
-                frames.append(json_lines(lines, self.columns, group.keys_outside))
+                frames.append(json_lines(lines, self.columns))
         for schema, sources in self.parquet_groups.values():
             records = parquet_records(self.spark, sources, schema, self.columns)
             frames.append(
@@ -261,8 +260,7 @@ class _BatchPlan:
         if inspection.damage is not None:
             self.damage_rows.append(_damage_row(path, inspection.damage, len(self.columns)))
         if inspection.prefix or not inspection.prefix_is_all:
-            outside = header is None and bool(set(found) - {c.name for c in self.columns})
-            self._group(path, kind.format, header, inspection, outside)
+            self._group(path, kind.format, header, inspection)
         return found
 
     def _group(
@@ -271,14 +269,13 @@ class _BatchPlan:
         file_format: str,
         header: CsvHeader | None,
         inspection: Inspection,
-        keys_outside: bool,
     ) -> None:
         whole = inspection.staged or inspection.lone_cr
         shape = None if header is None else header.names if header.unusable is None else path
         joins = inspection.odd_quote_line and header is not None and header.unusable is None
         group = self.text_groups.setdefault(
-            (file_format, shape, whole, joins, keys_outside),
-            _TextGroup(file_format, header, whole, joins, keys_outside=keys_outside),
+            (file_format, shape, whole, joins),
+            _TextGroup(file_format, header, whole, joins),
         )
         split_known = not whole and inspection.split_bytes == self.split
         group.sources.append(

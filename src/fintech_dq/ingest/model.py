@@ -15,8 +15,8 @@ from fintech_dq import kept_rows
 SOURCE_FILE = "_source_file"
 SOURCE_LINE = "_source_line"
 # What the file holds outside the contract's columns, for the PCI scan only (never written):
-# a CSV line's other fields, a Parquet row's other columns, the whole JSON line of a file
-# with keys the contract does not name; null when the file has nothing else.
+# a CSV line's other fields, a Parquet row's other columns, a JSON line whole when it holds
+# a card number anywhere (json_records.json_lines); null when there is nothing else.
 OUTSIDE_CONTRACT = "_outside_contract"
 FIELD_BREAK = "\u001f"  # joins fields into one text; no card number layout contains it
 # Columns of ingest's one frame of lines (RawBatch.lines) beside the records' columns: set
@@ -30,6 +30,11 @@ REJECTION_COLUMNS = (REJECT_REASON, RAW_TEXT, RAW_BASE64)
 def sql_name(name: str) -> str:
     """A column name quoted for a Spark SQL expression."""
     return "`" + name.replace("`", "``") + "`"
+
+
+def sql_text(value: str) -> str:
+    """A Spark SQL string literal: backslashes and quotes escaped."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def lines_schema(column_names: tuple[str, ...]) -> StructType:
