@@ -80,6 +80,9 @@ SHAPES_JSONL = (
     b'{"transaction_id": "S10", "note": 12345678.9}\n'
     b'{"transaction_id": "S11", "note": true}\n'
     b'{"transaction_id": "S12", "note": "1.50"}\n'
+    b'{"transaction_id": "S13", "amount": 10.00, "amount": 99.00}\n'  # which is meant?
+    b'{"transaction_id": "S14", "x": 1, "note": "n", "x": 2}\n'
+    b'{"transaction_id": "S15", "meta": {"amount": 1}, "amount": 2}\n'  # nested: fine
 )
 MANIFEST_OK = {
     "file": "good.csv",
@@ -395,14 +398,18 @@ def test_jsonl_values_and_exact_decimals(day: Day) -> None:
 def test_jsonl_object_or_array_for_a_value_is_rejected(day: Day) -> None:
     """from_json gives an object or array as its text: the line is refused, naming the field,
     while a string that starts with "{" or "[" (even one holding JSON) is a value."""
-    day.assert_accounted("shapes.jsonl", set(range(1, 13)))
+    day.assert_accounted("shapes.jsonl", set(range(1, 16)))
     says = "the contract says"
+    unknown = "(which value is meant is unknown)"
     assert {n: r["reason"] for n, r in day.rejects("shapes.jsonl").items()} == {
         1: f"line 1: note is a JSON object, {says} string",
         2: f"line 2: transaction_id is a JSON array, {says} string",
         6: f"line 6: note is a JSON object, {says} string",
         7: f"line 7: amount is a JSON object, {says} decimal(20,4)",
+        13: f"line 13: key amount is written twice {unknown}",
+        14: f"line 14: a key outside the contract is written twice {unknown}",
     }
+    assert day.rows("shapes.jsonl")[15]["amount"] == "2"
     rejected = day.rejects("shapes.jsonl")[1]
     assert rejected["raw_text"] == SHAPES_JSONL.decode().splitlines()[0]
     rows = day.rows("shapes.jsonl")

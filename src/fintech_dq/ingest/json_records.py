@@ -15,7 +15,10 @@ key holds into text:
   column cost 2-3 s per 1M rows, for ids and codes no sender writes as fractions);
   integers arrive exactly as written (-0 as "0"), booleans as "true"/"false", and the rules
   judge that text like any other;
-- a quoted value is from_json's string, unchanged; null is absent.
+- a quoted value is from_json's string, unchanged; null is absent;
+- a key written twice at the top level rejects the line (from_json keeps the last value,
+  other readers the first): the line's keys are listed anyway (json_object_keys, for the
+  PCI scan of keys outside the contract), so this costs one array_distinct per line.
 
 A key the record leaves out is read as null, like `"key": null`: writers drop null fields
 (Spark's own JSON writer does by default). So a contract column no record names is a column
@@ -54,6 +57,7 @@ from fintech_dq.ingest.text_lines import (
 KEY_SAMPLE_RECORDS = 1000  # a writer may leave out null keys: look further than a few
 _CORRUPT = "_corrupt_record"
 _PARSED = "_p"
+_KEYS = "_keys"  # the line's top-level keys, in order, duplicates kept (json_object_keys)
 _FROM_JSON_OPTIONS = {
     "mode": "PERMISSIVE",
     "columnNameOfCorruptRecord": _CORRUPT,
@@ -93,7 +97,11 @@ def json_annotator(
     def annotate(lines: DataFrame) -> DataFrame:
         data = checked_lines(lines, invalid_utf8, header=False)
         value = F.col(VALUE)
-        data = data.select("*", F.from_json(value, schema, _FROM_JSON_OPTIONS).alias(_PARSED))
+        data = data.select(
+            "*",
+            F.from_json(value, schema, _FROM_JSON_OPTIONS).alias(_PARSED),
+            F.expr(f"json_object_keys({VALUE})").alias(_KEYS),
+        )
         opens = value.startswith("{") | value.rlike(r"^[ \t]*\{")
         closes = value.endswith("}") | value.rlike(r"\}[ \t]*$")
         not_json = F.when(opens, at_line("not valid JSON")).otherwise(at_line("not a JSON object"))
@@ -102,6 +110,7 @@ def json_annotator(
             F.when(F.col(_PARSED).getField(_CORRUPT).isNotNull(), not_json),
             F.when(~closes, at_line("text after the JSON object")),
             _nested_value_reason(columns),
+            _duplicate_key_reason(columns),
         )
         return data.select("*", reason.alias(REASON))
 
@@ -125,9 +134,7 @@ def json_lines(lines: DataFrame, columns: Sequence[ColumnSpec]) -> DataFrame:
     with_literals = lines.select(
         "*", *[_number_literal(c.name).alias(_LITERAL + c.name) for c in decimals]
     )
-    known = ", ".join(sql_text(c.name) for c in columns)
-    other_key = F.expr(f"exists(json_object_keys({VALUE}), k -> NOT k IN ({known}))")
-    outside = F.when(other_key, F.col(VALUE))
+    outside = F.when(F.expr(f"exists({_KEYS}, k -> NOT k IN ({_names(columns)}))"), F.col(VALUE))
     return line_outcomes(
         with_literals,
         [
@@ -146,6 +153,25 @@ def _nested_value_reason(columns: Sequence[ColumnSpec]) -> Column:
     value = F.col(VALUE)
     nested = (F.instr(value, "[") > 0) | (F.locate("{", value, 2) > 0)
     return F.when(nested, F.coalesce(*[_structured(c) for c in columns]))
+
+
+def _duplicate_key_reason(columns: Sequence[ColumnSpec]) -> Column:
+    """A key written twice: from_json keeps the last value, another reader may keep the
+    first, so the record means nothing certain. The key is named when it is a contract
+    column (a sender's own key name could be anything, a card number included)."""
+    twice = f"filter(array_distinct({_KEYS}), k -> size(filter({_KEYS}, x -> x = k)) > 1)"
+    named = f"filter({twice}, k -> k IN ({_names(columns)}))"
+    said = F.expr(
+        f"CASE WHEN size({named}) > 0 THEN concat('key ', {named}[0], ' is written twice') "
+        "ELSE 'a key outside the contract is written twice' END"
+    )
+    duplicated = F.expr(f"size({_KEYS}) <> size(array_distinct({_KEYS}))")
+    return F.when(duplicated, at_line(F.concat(said, F.lit(" (which value is meant is unknown)"))))
+
+
+def _names(columns: Sequence[ColumnSpec]) -> str:
+    """The contract's column names as a SQL list."""
+    return ", ".join(sql_text(c.name) for c in columns)
 
 
 def _structured(column: ColumnSpec) -> Column:
