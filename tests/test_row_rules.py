@@ -250,6 +250,23 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
         },
         {"amount.minor_units"},
     ),
+    (  # within one minor unit of the product, but no US dollar amount
+        "settlement in USD with three places",
+        {**SAME_CURRENCY, "amount": "10.00", "settlement_amount": "10.005"},
+        {"settlement_amount.minor_units"},
+    ),
+    (
+        "settlement in JPY with a fraction",
+        {
+            "amount": "1.00",
+            "currency": "USD",
+            "settlement_currency": "JPY",
+            "fx_rate": "150.25",
+            "settlement_amount": "150.25",
+            "fee_amount": None,
+        },
+        {"settlement_amount.minor_units"},
+    ),
     ("unknown currency", {"currency": "XYZ"}, {"currency.iso4217"}),
     ("missing currency", {"currency": None}, {"currency.iso4217"}),
     (
