@@ -215,3 +215,29 @@ def test_a_hand_over_without_its_claim_is_dead_lettered_not_sent(
     result = run_dispatcher(make_service(clock), {"notification": request})
     assert result["status"] == "dead-lettered" and "malformed hand-over" in result["reason"]
     assert tier_queues[2].alert_ids() == []
+
+
+def test_an_escalation_is_announced_only_once_its_page_went_out(
+    make_service: Any, clock: Any, opened: str, tier_queues: Any, monkeypatch: Any
+) -> None:
+    """`alert.escalated` comes from the dispatcher after SNS accepted the page: not from the
+    checker at hand-over, not while SNS refuses it."""
+    import fintech_dq.events as events
+
+    announced: list[tuple[str, int]] = []
+
+    def record(event: Any, *_: Any, **__: Any) -> None:
+        if event.event_type == "alert.escalated":
+            announced.append((event.payload["alert_id"], event.payload["tier"]))
+
+    monkeypatch.setattr(events, "publish_event", record)
+    dispatcher = make_service(clock)
+    inject_failures(dispatcher.notifier.sns, 503, UNAVAILABLE, times=3)
+    checker = checker_handing_over(make_service, clock, dispatcher)
+    tier_queues[2].alert_ids()
+    check_one(checker, opened)  # handed over; the dispatcher's publish failed
+    assert announced == []
+
+    check_one(checker, opened)  # claimed again; SNS accepts
+    assert tier_queues[2].alert_ids().count(opened) == 1
+    assert announced == [(opened, 2)]

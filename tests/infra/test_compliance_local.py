@@ -57,11 +57,11 @@ ROLE_ACTIONS: dict[str, set[str]] = {
     },
     "alert-dispatcher": LAMBDA_BASE | {
         "sqs:GetQueueUrl", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-        "s3:GetObject", "s3:PutObject", "s3:ListBucket", "sns:Publish",
+        "s3:GetObject", "s3:PutObject", "s3:ListBucket", "sns:Publish", "events:PutEvents",
     },
     "escalation-checker": LAMBDA_BASE | {
         "dynamodb:Query", "dynamodb:UpdateItem", "s3:GetObject",
-        "s3:PutObject", "s3:ListBucket", "lambda:InvokeFunction", "events:PutEvents",
+        "s3:PutObject", "s3:ListBucket", "lambda:InvokeFunction",
     },
     "escalation-schedule": {
         "lambda:InvokeFunction", "sqs:SendMessage", "kms:Decrypt", "kms:GenerateDataKey",

@@ -80,8 +80,8 @@ def service_for(function: str) -> AlertService:
             locations,
             settings,
             notifier=notifier,
-            # only the checker escalates, and only its role may put events on the bus
-            announce_escalations=settings.is_local or function == ESCALATION_CHECKER,
+            # only the dispatcher sends on AWS, and only its role may put events on the bus
+            announce_escalations=settings.is_local or function == ALERT_DISPATCHER,
         )
     return _from_environment[function]
 

@@ -59,7 +59,8 @@ class AlertService:
     settings: Any = None
     clock: Clock = utc_now
     announce_escalations: bool = True
-    """Publish `alert.escalated` on the bus (needs events:PutEvents; see docs/alerting.md)."""
+    """Publish `alert.escalated` on the bus after sending an escalation (needs
+    events:PutEvents: on AWS the dispatcher's role, the one function that sends)."""
     audit: bool = True
 
     @classmethod
@@ -150,25 +151,25 @@ class AlertService:
                 continue
             notification = Notification(moved, step.tier, moved.handover.kind)
             if self.notifier.hands_over:
-                # The dispatcher sends, confirms and audits; the next step waits for it.
+                # The dispatcher sends, confirms, audits and announces; the next step waits.
                 self._send_or_release(notification)
                 sent.append(notification)
-                self._announce(notification)
                 break
             confirmed = self._deliver(notification, moment)
             sent.append(notification)
-            self._announce(notification)
             if confirmed is None:
                 break
             alert = confirmed
         return sent
 
     def _deliver(self, notification: Notification, moment: datetime) -> Alert | None:
-        """Publish a claimed notification; once SNS accepted it, confirm the claim and audit
-        `alert.notified` (once, here only). A publish that fails releases the claim, so the
-        next check claims it again, and raises."""
+        """Publish a claimed notification; once SNS accepted it, confirm the claim, audit
+        `alert.notified` and announce an escalation (once each, here only: so no consumer of
+        `alert.escalated` hears of a page before it went out). A publish that fails releases
+        the claim, so the next check claims it again, and raises."""
         claimed = notification.alert
         self._send_or_release(notification)
+        self._announce(notification)
         confirmed = self.store.confirm(claimed, moment)
         if confirmed is None:  # resolved meanwhile, or a claim expired and taken over
             log.warning("alert %s: sent, but its claim was gone", claimed.alert_id)
@@ -190,8 +191,8 @@ class AlertService:
             raise
 
     def _announce(self, notification: Notification) -> None:
-        """`alert.escalated` on the bus when a later tier was told or handed over (its
-        event_id is stable per alert and tier: a hand-over retried announces nothing new)."""
+        """`alert.escalated` on the bus once a later tier's page was accepted by SNS (its
+        event_id is stable per alert and tier: a page sent again announces nothing new)."""
         alert = notification.alert
         if notification.kind != "escalated" or not self.announce_escalations:
             return

@@ -239,6 +239,9 @@ def function_needs(
     if function == handlers.ALERT_DISPATCHER:
         needs += [Need("sns:Publish", "sns:Publish", arns.of("sns", w.alert_topic(tier)),
                        "alerts.dispatch.SnsNotifier") for tier in (1, 2, 3)]  # fmt: skip
+        needs.append(Need("events:PutEvents", "events:PutEvents",
+                          arns.of("events", f"event-bus/{w.event_bus}"),
+                          "alerts.service._announce (alert.escalated)"))  # fmt: skip
     else:
         needs.append(Need("lambda:Invoke", "lambda:InvokeFunction", dispatcher, "LambdaNotifier"))
     if function == handlers.ESCALATION_CHECKER:
@@ -246,8 +249,6 @@ def function_needs(
             Need("dynamodb:Query", "dynamodb:Query", f"{table}/index/{BY_STATE_INDEX}",
                  "alerts.store.scheduled"),
             Need("dynamodb:UpdateItem", "dynamodb:UpdateItem", table, "alerts.store.claim"),
-            Need("events:PutEvents", "events:PutEvents",
-                 arns.of("events", f"event-bus/{w.event_bus}"), "alert.escalated"),
         ]  # fmt: skip
     return needs
 
