@@ -133,7 +133,11 @@ def run_up(args: argparse.Namespace) -> int:
     from fintech_dq.cli.local_mail import start_inbox
 
     start_inbox(args.state_dir)
-    print('point clients at it with:  eval "$(fdq local env)"')
+    import shlex
+
+    default = Path(args.state_dir) == Path(DEFAULT_STATE_DIR)
+    state = "" if default else f" --state-dir {shlex.quote(str(args.state_dir))}"
+    print(f'point clients at it with:  eval "$(fdq local env{state})"')
     return 0
 
 

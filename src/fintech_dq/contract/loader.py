@@ -57,7 +57,6 @@ TOP_LEVEL_SCHEMA: dict[str, Any] = {
         "dataset": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"},
         "version": {"type": "string", "pattern": r"^[0-9]+\.[0-9]+\.[0-9]+$"},
         "contract": {"type": "string"},
-        "delivery": {"type": "object"},
         "columns": {
             "type": "object",
             "minProperties": 1,
@@ -290,7 +289,6 @@ def _build(
         fail_when_quarantine_rate_above=_decimal_or_zero(fail_rate),
         source_path=source,
         source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        delivery=raw.get("delivery", {}),
     )
 
 

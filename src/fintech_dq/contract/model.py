@@ -80,7 +80,6 @@ class DatasetRules:
     fail_when_quarantine_rate_above: Decimal
     source_path: str
     source_sha256: str
-    delivery: dict[str, Any] = field(default_factory=dict)
 
     @property
     def column_names(self) -> tuple[str, ...]:

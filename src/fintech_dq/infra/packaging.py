@@ -134,11 +134,9 @@ def startup_script(env_name: str, account: str | None = None) -> str:
             "# MWAA runs this before Airflow starts on every container: the runtime settings",
             "# the core package reads (written by fdq deploy; edit the deploy, not this file).",
             "export FDQ_RUNTIME=aws",
+            # Every resource name (bus, Glue database, job, crawler) derives from it
+            # (pipeline.locations): one setting, nothing to keep in step.
             f"export FDQ_ENV_NAME={env_name}",
-            f"export FDQ_EVENT_BUS=fdq-{env_name}",
-            f"export FDQ_GLUE_DATABASE=fdq_{env_name}",
-            f"export FDQ_VALIDATION_JOB=fdq-{env_name}-validate-transactions",
-            f"export FDQ_CRAWLER=fdq-{env_name}-raw-transactions",
             *account_line,
             "",
         ]
