@@ -174,6 +174,55 @@ def test_card_numbers_found(spark: SparkSession) -> None:
     assert_results(spark, contains_unmasked_card_number, expected)
 
 
+# Tokens of "two letters + two digits" that are not (valid) printed IBANs hide nothing.
+AFTER_IBAN_LIKE_TOKENS = [
+    "FY26 4900000370001185",
+    "Ref AB12 card 4900000370001185",
+    "LH12 4111 1111 1111 1111",
+    "ab12-4111111111111111",
+    "x ab12 4111111111111111",
+    "AB12 this card 4111111111111111",
+    "GB29 NWBK 4111111111111111",  # an ungrouped run is never part of a printed IBAN
+    "DE88 4111 1111 1111 1111 11",  # IBAN-shaped, check digits wrong
+    "DE89 4111 1111 1111 1111 1",  # IBAN-shaped, one character short for DE
+    "de89 4111 1111 1111 1111 11",  # print format is upper case
+    "DE89-4111-1111-1111-1111-11",  # print format is spaced
+    "BE68 5390 0754 7034 4111 1111 1111 1111",  # a valid IBAN, then a PAN
+    "DE89 3704 0044 0532 0130 00 4111 1111 1111 1111",
+]
+VALID_PRINTED_IBANS = [
+    "GB29 NWBK 6016 1331 9268 19",
+    "DE89 3704 0044 0532 0130 00",
+    "DE89 4111 1111 1111 1111 11",  # its digit groups hold a Visa test PAN
+    "pay to DE89 4111 1111 1111 1111 11, thanks",
+    "BE68 5390 0754 7034",
+    "FR14 2004 1010 0505 0001 3M02 606",
+    "NL91 ABNA 0417 1643 00",
+]
+
+
+def test_card_numbers_after_iban_like_tokens(spark: SparkSession) -> None:
+    expected: dict[str | None, Any] = {text: True for text in AFTER_IBAN_LIKE_TOKENS}
+    expected |= {text: False for text in VALID_PRINTED_IBANS}
+    assert_results(spark, contains_unmasked_card_number, expected)
+    assert all(
+        IBAN(text.removeprefix("pay to ").removesuffix(", thanks")).is_valid
+        for text in VALID_PRINTED_IBANS
+    )
+    assert not any(IBAN(t, allow_invalid=True).is_valid for t in AFTER_IBAN_LIKE_TOKENS[7:9])
+
+
+def test_masking_after_iban_like_tokens(spark: SparkSession) -> None:
+    texts = {
+        "FY26 4900000370001185": "FY26 490000******1185",
+        "LH12 4111 1111 1111 1111": "LH12 411111******1111",
+        "AB12 this card 4111111111111111": "AB12 this card 411111******1111",
+        "BE68 5390 0754 7034 4111 1111 1111 1111": "BE68 5390 0754 7034 411111******1111",
+        "DE89 4111 1111 1111 1111 11": "DE89 4111 1111 1111 1111 11",
+    }
+    assert evaluate(spark, mask_card_numbers, texts) == texts
+
+
 def test_first_card_number_and_masking(spark: SparkSession) -> None:
     texts = {
         "card 4111 1111 1111 1111 declined": (

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,37 +16,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from clean_row import DAY, NOW, ROW
 from fintech_dq.contract import ColumnSpec, RulesFileError, load_rules_text
 from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
 from fintech_dq.ingest.file_findings import schema_findings
 from fintech_dq.rules import rules_path
 
-DAY = date(2026, 11, 28)
-NOW = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
 PAN = "4111111111111111"
-ROW: dict[str, str] = {
-    "transaction_id": "TXBASE0001",
-    "account_id": "AC1",
-    "customer_id": "CU1",
-    "transaction_type": "PURCHASE",
-    "direction": "DEBIT",
-    "status": "SETTLED",
-    "amount": "10.00",
-    "currency": "USD",
-    "fee_amount": "",
-    "settlement_currency": "USD",
-    "fx_rate": "1.00000000",
-    "settlement_amount": "10.00",
-    "merchant_id": "MER000001",
-    "mcc": "5411",
-    "card_pan": "411111******1111",
-    "counterparty_iban": "",
-    "counterparty_bic": "",
-    "country": "US",
-    "channel": "POS",
-    "created_at": "2026-11-28T10:00:00Z",
-    "settled_at": "2026-11-28T11:00:00Z",
-}
 
 
 def _row(**changes: str) -> dict[str, str]:

@@ -1,15 +1,25 @@
 """Masking card numbers in text that leaves Spark: messages, samples, logs, CLI output.
 
-Deliberately broader than the PCI scan in expressions.card_numbers: any 13-19 digit run
-passing Luhn is masked here, scheme prefix or not. Masking too much in a message costs
-nothing; printing one real PAN is a breach.
+Deliberately broader than the PCI scan in expressions.card_numbers, so that it masks every
+PAN that scan finds and more: in each run of digit groups joined by single spaces or
+hyphens (not glued to a letter or digit before it; a group glued to a letter after it is
+left out, as by the scan), every span of whole groups holding 13-19 digits that passes
+Luhn is masked, scheme prefix or not, layout or not. The scan's ungrouped PANs are single
+groups and its grouped layouts are such spans, so each of them is among these. Every span
+is tried, not only the longest, so a PAN followed by more digits ("4111 1111 1111 1111
+12/27", "4900000010000100-001.csv") is masked too. Nor are printed IBANs spared: masking
+too much in a message costs nothing; printing one real PAN is a breach.
 """
 
 from __future__ import annotations
 
 import re
 
-_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(?:[0-9][ -]?){12,18}[0-9](?![0-9A-Za-z])")
+# A maximal run of digit groups (as expressions.card_numbers._RUN), and a letter glued to it.
+_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9]+(?:[ -][0-9]+)*(?P<glued>[A-Za-z])?")
+_SEPARATOR = re.compile(r"[ -]")
+_MIN_DIGITS, _MAX_DIGITS = 13, 19
+_KEPT_BEFORE, _KEPT_AFTER = 6, 4
 
 
 def luhn_valid(digits: str) -> bool:
@@ -27,14 +37,64 @@ def mask_pan(digits: str) -> str:
     return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
 
 
+def _masked_run(run: str, glued_letter: bool) -> str:
+    """`run` (digit groups and their separators) with every Luhn-valid span of whole groups
+    holding 13-19 digits masked."""
+    groups = _SEPARATOR.split(run)
+    separators = _SEPARATOR.findall(run)
+    usable = len(groups) - 1 if glued_letter else len(groups)
+    hidden: set[int] = set()  # digit positions (in the run's digits) to show as '*'
+    starts = [0]  # each group's first digit position
+    for group in groups:
+        starts.append(starts[-1] + len(group))
+    found: list[tuple[int, int]] = []  # spans of groups [first, last]
+    for first in range(usable):
+        for last in range(first, usable):
+            length = starts[last + 1] - starts[first]
+            if length > _MAX_DIGITS:
+                break
+            digits = "".join(groups[first : last + 1])
+            if length >= _MIN_DIGITS and luhn_valid(digits):
+                found.append((first, last))
+                hidden.update(range(starts[first] + _KEPT_BEFORE, starts[last + 1] - _KEPT_AFTER))
+    if not found:
+        return run
+    # Overlapping spans are written as one stretch of digits (separators dropped, as
+    # mask_pan does); a digit in the middle of any of them is hidden, so no PAN shows
+    # more than its first six and last four.
+    in_pan = [False] * len(groups)
+    joined = [False] * len(separators)  # separator between two groups of one PAN
+    for first, last in found:
+        for index in range(first, last + 1):
+            in_pan[index] = True
+        for index in range(first, last):
+            joined[index] = True
+    all_digits = "".join(groups)
+    out = []
+    for index, group in enumerate(groups):
+        if in_pan[index]:
+            start = starts[index]
+            out.append(
+                "".join(
+                    "*" if start + offset in hidden else digit
+                    for offset, digit in enumerate(all_digits[start : start + len(group)])
+                )
+            )
+        else:
+            out.append(group)
+        if index < len(separators) and not joined[index]:
+            out.append(separators[index])
+    return "".join(out)
+
+
 def mask_card_numbers_in_text(text: str | None) -> str | None:
+    """`text` with every Luhn-valid 13-19 digit span (see the module docstring) masked."""
     if text is None:
         return None
 
     def replace(match: re.Match[str]) -> str:
-        digits = re.sub(r"[ -]", "", match.group(0))
-        if 13 <= len(digits) <= 19 and luhn_valid(digits):
-            return mask_pan(digits)
-        return match.group(0)
+        glued = match.group("glued")
+        run = match.group(0)[:-1] if glued else match.group(0)
+        return _masked_run(run, glued is not None) + (glued or "")
 
-    return _CANDIDATE.sub(replace, text)
+    return _RUN.sub(replace, text)

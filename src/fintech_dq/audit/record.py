@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from fintech_dq.masking import mask_card_numbers_in_text
+from fintech_dq.masked_documents import masked
 
 STREAMS = ("runs", "rules", "schema", "alerts", "operators")
 _DAY = r"(\d{4}-\d{2}-\d{2})"
@@ -98,29 +98,18 @@ def new_record(
     details: Any,
     prev_hash: str,
 ) -> AuditRecord:
-    """A sealed record; card numbers in any text of subject/details are masked first, since
-    what is written here can never be deleted."""
+    """A sealed record; card numbers are masked first in every field given as free text or
+    data (actor and run_id too: `--by` is typed by a person), keys and numbers included,
+    since what is written here can never be deleted."""
     fields: dict[str, Any] = {
         "stream": stream,
         "sequence": sequence,
         "recorded_at": recorded_at,
-        "action": action,
-        "actor": actor,
-        "run_id": run_id,
+        "action": masked(action),
+        "actor": masked(actor),
+        "run_id": masked(run_id),
         "subject": masked(subject),
         "details": masked(details),
         "prev_hash": prev_hash,
     }
     return AuditRecord(**fields, hash=record_hash(fields))
-
-
-def masked(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_card_numbers_in_text(value)
-    if isinstance(value, dict):
-        return {str(k): masked(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [masked(v) for v in value]
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    return mask_card_numbers_in_text(str(value))

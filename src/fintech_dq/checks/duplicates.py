@@ -20,6 +20,7 @@ from fintech_dq.checks.base import (
     failed_when,
 )
 from fintech_dq.contract import RuleSpec
+from fintech_dq.expressions.card_numbers import mask_card_numbers
 
 
 def unique(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
@@ -32,7 +33,7 @@ def unique(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
         F.lit(f"{column} "),
         ctx.shown(column),
         F.lit(" already appears in "),
-        first_file,
+        mask_card_numbers(first_file),  # a file name can hold a PAN
         F.lit(" line "),
         first_line.cast("string"),
     )

@@ -14,6 +14,7 @@ from pyspark.sql.types import DecimalType
 
 from fintech_dq.checks.base import CheckContext, RowCheck, failed_when
 from fintech_dq.contract import RuleSpec
+from fintech_dq.expressions.card_numbers import MIN_PAN_DIGITS
 from fintech_dq.expressions.currency_lookup import (
     minor_units_of,
     round_half_even_to_minor_units,
@@ -164,6 +165,18 @@ def fx_settlement(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
         unverifiable = unverifiable | product.value.isNull()
         too_large = F.lit(None)
     off = minor.isNotNull() & (product.value.isNull() | (F.abs(settlement - expected) > step))
+    # A product with 13-19 digits before the point could be a card number: one keyed into
+    # amount comes back whole with fx_rate 1 (and most of it with 0.1 or 10). Fewer or
+    # more digits in a row cannot be one (expressions.card_numbers); the decimals, at most
+    # the minor units, are too few.
+    size = F.abs(expected)
+    could_be_pan = (size >= F.lit(Decimal(10) ** (MIN_PAN_DIGITS - 1))) & (
+        size < F.lit(Decimal(10) ** 19)
+    )
+    product_shown = F.when(
+        could_be_pan,
+        F.lit(f" (not shown: {MIN_PAN_DIGITS}-19 digits, as a card number has)"),
+    ).otherwise(F.concat(F.lit(" = "), expected.cast("string")))
     message = (
         F.when(
             unverifiable,
@@ -177,8 +190,8 @@ def fx_settlement(rule: RuleSpec, ctx: CheckContext) -> RowCheck:
             F.concat(
                 F.lit(f"{settlement_column} "),
                 ctx.shown(settlement_column),
-                F.lit(" differs from amount × fx_rate = "),
-                expected.cast("string"),
+                F.lit(" differs from amount × fx_rate"),
+                product_shown,
                 F.lit(f" by more than {tolerance} minor unit(s)"),
             )
         )

@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -21,6 +21,7 @@ from botocore.exceptions import (
 
 from fintech_dq import __version__
 from fintech_dq.alerts.policy import PolicyError
+from fintech_dq.masked_documents import masked_text
 
 if TYPE_CHECKING:
     from fintech_dq.infra.aws import AwsSettings
@@ -46,8 +47,16 @@ class CliError(Exception):
     """A user-facing error: printed without a traceback, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse quotes the argument it refuses (a path, a date), which can hold a PAN; the
+    verbs' parsers are made of this class too (add_subparsers uses the parent's class)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(masked_text(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fdq",
         description="Data-quality assurance for fintech transaction data.",
     )
@@ -61,16 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every error printed here is masked (masked_documents): a message quotes paths and
+    values as given, and a file name can hold a PAN."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         result = args.handler(args)
         sys.stdout.flush()  # a write to a closed pipe fails here, not at interpreter exit
     except (CliError, PolicyError) as error:  # a policy file is read by any verb that alerts
-        print(f"fdq: error: {error}", file=sys.stderr)
+        print(f"fdq: error: {masked_text(error)}", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as error:  # the environment, not the command
-        print(f"fdq: error: {aws_failure(error)}", file=sys.stderr)
+        print(f"fdq: error: {masked_text(aws_failure(error))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader went away (`fdq ... | head`): stop quietly, as Unix tools do, and keep

@@ -11,6 +11,7 @@ from typing import Any
 from fintech_dq.cli import CliError
 from fintech_dq.cli.arguments import business_date
 from fintech_dq.cli.summary import render_summary
+from fintech_dq.masked_documents import masked_results
 
 EXIT_BLOCKED = 3
 
@@ -21,11 +22,13 @@ def register(subparsers: Any) -> None:
         help="validate one business day of a dataset",
         description=(
             "Validate a business day of delivered files against the dataset's rules. Writes "
-            "OUT/results.json, OUT/processed/, OUT/quarantine/ and OUT/rejected/ (each "
-            "partitioned by business_date). Manifests (<file>.manifest.json) are picked up "
-            "from beside each input file. Exit status: 0 when the batch was not blocked "
-            f"(passed, passed_with_warnings or failed), {EXIT_BLOCKED} when a critical rule "
-            "blocked it, 2 on a usage or rules-file error."
+            "OUT/results.json (the latest run), a copy of it under "
+            "OUT/results/business_date=D/run_id=R/results.json (the run history), "
+            "OUT/processed/, OUT/quarantine/ and OUT/rejected/ (each partitioned by "
+            "business_date); card numbers are masked in all of them. Manifests "
+            "(<file>.manifest.json) are picked up from beside each input file. Exit status: "
+            "0 when the batch was not blocked (passed, passed_with_warnings or failed), "
+            f"{EXIT_BLOCKED} when a critical rule blocked it, 2 on a usage or rules-file error."
         ),
     )
     parser.add_argument("--dataset", required=True, help="dataset name, e.g. transactions")
@@ -119,10 +122,11 @@ def run(args: argparse.Namespace) -> int:
         result = validate_batch(spark, rules, request)
     except ValueError as error:
         raise CliError(str(error)) from error
+    document = masked_results(result.document)  # names (files, headers, keys) can hold a PAN
     latest = args.out / "results.json"
-    latest.write_text(json.dumps(result.document, indent=2), encoding="utf-8")
+    latest.write_text(json.dumps(document, indent=2), encoding="utf-8")
     if args.json:
-        print(json.dumps(result.document, indent=2))
+        print(json.dumps(document, indent=2))
     else:
-        print(render_summary(result.document, latest))
+        print(render_summary(document, latest))
     return EXIT_BLOCKED if result.blocked else 0

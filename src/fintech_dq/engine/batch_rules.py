@@ -71,11 +71,35 @@ def _findings(kind: str) -> Callable[[RuleSpec, BatchFacts], RuleOutcome]:
     return evaluate
 
 
+def _not_compared(facts: BatchFacts, file: InputFile, missing: str) -> list[str]:
+    """Why `file` is not compared with its manifest: its manifest is invalid (said by
+    manifest_valid) or lacks the field `missing`; nothing when it has no manifest."""
+    if file.manifest is None:
+        invalid = any(f.kind == "manifest_invalid" and f.file == file.path for f in facts.findings)
+        return [f"{file.path}: its manifest is invalid, so not compared"] if invalid else []
+    return [f"{file.path}: its manifest carries no {missing}, so not compared"]
+
+
+def _manifest_outcome(
+    rule: RuleSpec, problems: list[str], unchecked: list[str], checked: int, nothing: str
+) -> RuleOutcome:
+    """Files not compared are said beside the problems (they are not failures); with no file
+    compared the rule is not_evaluated, with those reasons (else `nothing`)."""
+    if not checked:
+        return RuleOutcome(rule, "not_evaluated", details=unchecked or [nothing])
+    outcome = _result(rule, problems, {"files_checked": checked})
+    outcome.details = [*problems, *unchecked]
+    return outcome
+
+
 def manifest_record_count(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
     rows = facts.figures.rows_by_file()
-    problems, checked = [], 0
+    problems: list[str] = []
+    unchecked: list[str] = []
+    checked = 0
     for file in facts.files:
         if file.manifest is None:
+            unchecked += _not_compared(facts, file, "")
             continue
         checked += 1
         found = rows.get(file.path, 0) + facts.rejected_by_file.get(file.path, 0)
@@ -83,16 +107,17 @@ def manifest_record_count(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
             problems.append(
                 f"{file.path}: {found} records, manifest says {file.manifest.record_count}"
             )
-    if not checked:
-        return RuleOutcome(rule, "not_evaluated", details=["no file came with a manifest"])
-    return _result(rule, problems, {"files_checked": checked})
+    return _manifest_outcome(rule, problems, unchecked, checked, "no file came with a manifest")
 
 
 def manifest_totals(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
     totals = facts.figures.totals_by_file()
-    problems, checked = [], 0
+    problems: list[str] = []
+    unchecked: list[str] = []
+    checked = 0
     for file in facts.files:
-        if file.manifest is None:
+        if file.manifest is None or not file.manifest.totals_given:
+            unchecked += _not_compared(facts, file, "totals")
             continue
         checked += 1
         found = {c: v for c, v in totals.get(file.path, {}).items() if v != 0}
@@ -103,24 +128,23 @@ def manifest_totals(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
                 problems.append(
                     f"{file.path}: {currency} total {_plain(ours)}, manifest says {_plain(theirs)}"
                 )
-    if not checked:
-        return RuleOutcome(rule, "not_evaluated", details=["no file came with a manifest"])
-    return _result(rule, problems, {"files_checked": checked})
+    return _manifest_outcome(rule, problems, unchecked, checked, "no file came with a manifest")
 
 
 def manifest_sha256(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
-    problems, checked = [], 0
+    problems: list[str] = []
+    unchecked: list[str] = []
+    checked = 0
     for file in facts.files:
         if file.manifest is None or not file.manifest.sha256:
+            unchecked += _not_compared(facts, file, "sha256")
             continue
         checked += 1
         if file.manifest.sha256.lower() != file.sha256:
             problems.append(
                 f"{file.path}: sha256 {file.sha256}, manifest says {file.manifest.sha256}"
             )
-    if not checked:
-        return RuleOutcome(rule, "not_evaluated", details=["no manifest carries a sha256"])
-    return _result(rule, problems, {"files_checked": checked})
+    return _manifest_outcome(rule, problems, unchecked, checked, "no manifest carries a sha256")
 
 
 def unparsable_records(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:

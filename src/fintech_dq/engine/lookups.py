@@ -9,8 +9,8 @@ every row of the batch across partitions, and the batch's rows would be read twi
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pyspark.sql import Column, DataFrame, Row, SparkSession
@@ -27,11 +27,22 @@ from fintech_dq.checks.base import (
     reference_value_column,
 )
 from fintech_dq.expressions.membership import is_in
+from fintech_dq.masking import mask_card_numbers_in_text
 
 # A lookup of up to this many ids is broadcast (about 100 bytes a row); a larger one (a
 # whole file sent twice) is joined by a shuffle instead.
 BROADCAST_ROWS = 500_000
 REPEATED_KEYS_SHOWN = 10  # a reference table's repeated keys named in its finding
+UNKNOWN_KEYS_SHOWN = 10  # and its keys with a value the contract does not list
+UNKNOWN_VALUES_NAMED = 1_000  # distinct unknown values shown as such in the row messages
+
+# The values the contract lists for a reference table's column (contracts/transactions.md,
+# Reference data: merchants' status is ACTIVE or SUSPENDED). The rules file names only what
+# its rules forbid, so without this `Suspended` or `SUSPENDED ` would read as active.
+CONTRACT_VALUES: dict[tuple[str, str], frozenset[str]] = {
+    ("merchants", "status"): frozenset({"ACTIVE", "SUSPENDED"}),
+}
+MISSING = "(missing)"  # what a found key with no value in such a column is read as
 
 
 def read_reference(spark: SparkSession, path: str) -> DataFrame:
@@ -51,20 +62,28 @@ def join_reference(
     record_key: str,
     reference_key: str,
     forbidden: Mapping[str, Collection[str]],
-) -> tuple[DataFrame, RepeatedKeys]:
+    known: Mapping[str, Collection[str]] | None = None,
+) -> tuple[DataFrame, RepeatedKeys, UnknownValues]:
     """Adds `_ref_<name>_found` and `_ref_<name>_<col>` for each value column in `forbidden`
-    (column -> the values its rules forbid), and returns the keys the table lists twice.
+    (column -> the values its rules forbid), and returns the keys the table lists twice and
+    those with a value `known` (column -> every value the contract lists) does not list.
 
     A key listed more than once counts once. Which row "comes first" is not kept by Spark, so
     each column takes the cautious value instead: one its rules forbid if any of the key's
     rows has one (listed ACTIVE and SUSPENDED is SUSPENDED), else the smallest present one.
+
+    Fail safe: a value `known` does not list (`Suspended`, `SUSPENDED `), or none at all, is
+    read like a forbidden one, and the joined column holds it as shown in the rows' messages
+    ("'Suspended' (not one of ACTIVE, SUSPENDED)", MISSING): UnknownValues.shown_as holds
+    those texts, for the rules to forbid too (engine.runner).
     """
     missing = [c for c in (reference_key, *forbidden) if c not in reference.columns]
     if missing:
         raise ValueError(f"reference table {name} lacks column(s): {', '.join(missing)}")
     columns = sorted(forbidden)
+    listed = {c: sorted(known[c]) for c in columns if known and c in known}
     chosen = [
-        F.min(F.struct(_caution(c, forbidden[c]), F.col(c).alias("v")))["v"].alias(
+        F.min(F.struct(_caution(c, forbidden[c], listed.get(c)), F.col(c).alias("v")))["v"].alias(
             reference_value_column(name, c)
         )
         for c in columns
@@ -84,11 +103,15 @@ def join_reference(
     count = repeated.count()
     shown = repeated.orderBy("_ref_key").limit(REPEATED_KEYS_SHOWN).collect() if count else []
     keys = RepeatedKeys(count, tuple(_described(row, name, columns) for row in shown))
-    joined_columns = ["_ref_key", *[reference_value_column(name, c) for c in columns]]
+    unknown = _unknown_values(lookup, name, listed)
+    joined_columns: list[Column | str] = [
+        "_ref_key",
+        *[_as_read(name, c, listed.get(c), unknown.shown_as.get(c, {})) for c in columns],
+    ]
     small = lookup.select(*joined_columns, F.lit(True).alias(reference_found_column(name)))
     joined = records.join(F.broadcast(small), records[record_key] == small["_ref_key"], "left")
     found = F.coalesce(F.col(reference_found_column(name)), F.lit(False))
-    return joined.drop("_ref_key").withColumn(reference_found_column(name), found), keys
+    return joined.drop("_ref_key").withColumn(reference_found_column(name), found), keys, unknown
 
 
 @dataclass(frozen=True)
@@ -103,16 +126,122 @@ class RepeatedKeys:
         more = f", the first {len(self.shown)} shown" if self.count > len(self.shown) else ""
         wins = "; ".join(f"{c} {', '.join(sorted(v))}" for c, v in sorted(forbidden.items()) if v)
         rule = f"; where its rows disagree, a value the rules forbid wins ({wins})" if wins else ""
-        return (
+        return _masked(
             f"reference table {name} lists {keys} more than once{more}: "
             f"{'; '.join(self.shown)}. A key counts once{rule}"
         )
 
 
-def _caution(column: str, forbidden: Collection[str]) -> Column:
-    """0 for a forbidden value, 1 for another value, 2 for none: the smallest is read."""
+@dataclass(frozen=True)
+class UnknownValues:
+    """Keys with a value the contract does not list (or none): how many, the first ones
+    described, and per column the texts such a key's column is read as (to be forbidden)."""
+
+    count: int = 0
+    shown: tuple[str, ...] = ()  # "MER000053 (status 'Suspended')"
+    columns: tuple[str, ...] = ()
+    shown_as: dict[str, dict[str, str]] = field(default_factory=dict)  # column: value -> text
+
+    def message(self, name: str, key: str, known: Mapping[str, Collection[str]]) -> str:
+        keys = f"{self.count} key{'s' if self.count > 1 else ''} ({key})"
+        more = f", the first {len(self.shown)} shown" if self.count > len(self.shown) else ""
+        lists = "; ".join(f"{c}: {', '.join(sorted(known[c]))}" for c in self.columns)
+        return _masked(
+            f"reference table {name} has {keys} with a value the contract does not list "
+            f"({lists}){more}: {'; '.join(self.shown)}. Such a key is read as not allowed: "
+            "its transactions fail the rules that forbid a value of that column"
+        )
+
+    def texts(self, column: str, listed: Collection[str]) -> list[str]:
+        """What the rules on `column` must forbid besides their own values."""
+        if column not in self.columns:
+            return []
+        named = self.shown_as.get(column, {}).values()
+        return sorted({MISSING, _unlisted(None, listed), *named})
+
+
+def _unknown_values(lookup: DataFrame, name: str, listed: Mapping[str, list[str]]) -> UnknownValues:
+    """The keys of the (kept) lookup with a value not in `listed`, or with no value."""
+    if not listed:
+        return UnknownValues()
+    odd = F.lit(False)
+    for column, values in sorted(listed.items()):
+        every = F.col(f"_ref_all_{column}")
+        odd = odd | (F.size(every) == 0) | F.exists(every, _not_in(values))
+    unknown = lookup.where(odd)
+    count = unknown.count()
+    if not count:
+        return UnknownValues()
+    shown = unknown.orderBy("_ref_key").limit(UNKNOWN_KEYS_SHOWN).collect()
+    texts: dict[str, dict[str, str]] = {}
+    for column, values in sorted(listed.items()):
+        read = F.col(reference_value_column(name, column))
+        odd_values = (
+            lookup.where(read.isNotNull() & ~read.isin(values))
+            .select(read.alias("v"))
+            .distinct()
+            .orderBy("v")
+            .limit(UNKNOWN_VALUES_NAMED)
+            .collect()
+        )
+        texts[column] = {row["v"]: _unlisted(row["v"], values) for row in odd_values}
+    return UnknownValues(
+        count,
+        tuple(_described_unknown(row, listed) for row in shown),
+        tuple(sorted(listed)),
+        texts,
+    )
+
+
+def _not_in(values: list[str]) -> Callable[[Column], Column]:
+    return lambda value: ~value.isin(values)
+
+
+def _as_read(name: str, column: str, listed: list[str] | None, texts: Mapping[str, str]) -> Column:
+    """The value joined to the records: as given, or, for a column the contract lists values
+    of, an unlisted one as its text in `texts` (another: a generic one) and none as MISSING."""
+    value = F.col(reference_value_column(name, column))
+    if listed is None:
+        return value
+    unlisted = F.lit(_unlisted(None, listed))  # beyond the UNKNOWN_VALUES_NAMED first
+    if texts:
+        named = F.create_map(*[F.lit(t) for pair in sorted(texts.items()) for t in pair])
+        unlisted = F.coalesce(named[value], unlisted)
+    read = F.when(value.isNull(), F.lit(MISSING)).when(value.isin(listed), value)
+    return read.otherwise(unlisted).alias(reference_value_column(name, column))
+
+
+def _unlisted(value: str | None, listed: Collection[str]) -> str:
+    """How a value the contract does not list is shown: quoted (a trailing space shows),
+    card numbers masked (it reaches the rows' messages in quarantine/)."""
+    shown = "another value" if value is None else repr(_masked(value))
+    return f"{shown} (not one of {', '.join(sorted(listed))})"
+
+
+def _described_unknown(row: Row, listed: Mapping[str, list[str]]) -> str:
+    """One key: "MER000053 (status 'Suspended')", "M9 (status missing)"."""
+    parts = []
+    for column, values in sorted(listed.items()):
+        given = row[f"_ref_all_{column}"]
+        if not given:
+            parts.append(f"{column} missing")
+        elif any(v not in values for v in given):
+            parts.append(f"{column} {', '.join(v if v in values else repr(v) for v in given)}")
+    return f"{row['_ref_key']} ({'; '.join(parts)})"
+
+
+def _masked(text: str) -> str:
+    """Reference values are sender's text too: a card number in one is never shown."""
+    return mask_card_numbers_in_text(text) or text
+
+
+def _caution(column: str, forbidden: Collection[str], listed: list[str] | None) -> Column:
+    """0 for a forbidden value (or one `listed` does not hold), 1 for another value, 2 for
+    none: the smallest is read."""
     value = F.col(column)
     present = F.when(value.isNull(), 2).otherwise(1)
+    if listed is not None:
+        present = F.when(value.isNotNull() & ~value.isin(listed), 0).otherwise(present)
     return F.when(is_in(value, forbidden), 0).otherwise(present) if forbidden else present
 
 

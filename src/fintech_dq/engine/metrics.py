@@ -24,6 +24,7 @@ from fintech_dq.engine.evaluate import (
     CompiledRules,
 )
 from fintech_dq.expressions.decimal_text import parse_decimal
+from fintech_dq.masked_documents import masked_keys
 
 # Manifest totals cover every record whose amount is a decimal at all, even one the
 # contract's type refuses (too many places): parse wide so those still add up.
@@ -87,12 +88,15 @@ class BatchFigures:
         return dict(totals)
 
     def amount_totals_by_currency(self, processed_only: bool = False) -> dict[str, Decimal]:
+        """Totals by currency as sent, keyed by its masked text: the keys become names in
+        the results, metrics and report (a PAN keyed into `currency` must not). Currencies
+        that mask alike keep their own totals, under '<masked> (2)' ... (masked_keys)."""
         totals: dict[str, Decimal] = defaultdict(Decimal)
         for (_, currency), figures in self.groups.items():
             value = figures.processed_amount_total if processed_only else figures.amount_total
             if currency is not None and value:
                 totals[currency] += value
-        return dict(totals)
+        return masked_keys(dict(sorted(totals.items())))
 
 
 def compute_figures(

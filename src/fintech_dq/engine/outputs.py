@@ -152,7 +152,11 @@ def with_aliases(rows: DataFrame, aliases: dict[str, str]) -> DataFrame:
 
 
 def write_partition(rows: DataFrame, root: str, business_date: date) -> str:
+    """Every output passes here: `source_file` is masked on the way out (a file name can
+    hold a PAN); up to here it is the real path, which the lookups and aliases need."""
     uri = partition_uri(root, business_date)
+    if "source_file" in rows.columns:
+        rows = rows.withColumn("source_file", mask_card_numbers(F.col("source_file")))
     rows.write.mode("overwrite").parquet(uri)
     return uri
 

@@ -15,10 +15,16 @@ aggregation that counts them per file (rejected_figures): a card number in such 
 as much a breach as one in a column, so it counts as a failure of every
 unmasked_card_number rule (which column it was meant for is unknowable), and the batch is
 blocked like for any other; only the file and line are reported, never the number.
+
+Names are delivered text too: a card number in a file's name, a CSV header, a JSON Lines
+key, a Parquet column name or a manifest's text (card_numbers_in_names, on the driver:
+ingest found them, no Spark pass) counts the same way, one failure per name; the details
+say which kind of name in which file (masked), never the number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pyspark.sql import Column, DataFrame
@@ -32,7 +38,16 @@ from fintech_dq.expressions.card_numbers import (
     masked_pan_sql,
     unmasked_card_numbers,
 )
-from fintech_dq.ingest.model import FIELD_BREAK, OUTSIDE_CONTRACT, sql_name
+from fintech_dq.ingest.discover import MANIFEST_SUFFIX
+from fintech_dq.ingest.model import (
+    FIELD_BREAK,
+    OUTSIDE_CONTRACT,
+    FileFinding,
+    InputFile,
+    holds_card_number,
+    sql_name,
+)
+from fintech_dq.masking import mask_card_numbers_in_text
 
 COLUMN_BREAK = FIELD_BREAK
 LINES_LISTED = 5  # rejected lines with a card number named per file (the count is whole)
@@ -64,6 +79,59 @@ class RejectedFigures:
                 f"(line {', '.join(map(str, lines))}{more}); rejected/ shows them masked"
             )
         return details
+
+
+# What a file's columns_found are, by format (ingest.model.InputFile)
+_COLUMN_NAMES = {
+    "csv": "the CSV header",
+    "jsonl": "the JSON Lines keys",
+    "parquet": "the Parquet schema",
+}
+
+
+@dataclass(frozen=True)
+class NamesWithCardNumbers:
+    """Names holding an unmasked card number: how many, and one sentence per place."""
+
+    count: int = 0
+    details: tuple[str, ...] = ()
+
+
+def card_numbers_in_names(
+    files: Sequence[InputFile], findings: Sequence[FileFinding]
+) -> NamesWithCardNumbers:
+    """Every name ingest found: each file's path and columns (header, keys, schema), its
+    manifest's text, and the files only findings name (a manifest without its data file)."""
+    count, details = 0, []
+
+    def found(number: int, place: str) -> None:
+        nonlocal count
+        count += number
+        details.append(f"an unmasked card number in {place}")
+
+    for file in files:
+        shown = _shown(file.path)
+        if holds_card_number(file.path):
+            found(1, f"the name of file {shown}")
+        columns = [c for c in file.columns_found if holds_card_number(c)]
+        if columns:
+            kind = _COLUMN_NAMES.get(file.format, "the column names")
+            found(len(columns), f"{kind} of {shown} ({len(columns)} name(s))")
+        if file.manifest is not None and file.manifest.holds_card_number:
+            found(1, f"the manifest of {shown} ({_shown(file.manifest.path)})")
+    paths = {f.path for f in files}
+    for finding in findings:
+        if finding.holds_card_number:  # an invalid manifest (ingest.manifest.read_manifest)
+            lone = finding.file.endswith(MANIFEST_SUFFIX)
+            found(1, f"{'manifest' if lone else 'the manifest of'} {_shown(finding.file)}")
+        if finding.file not in paths and holds_card_number(finding.file):
+            paths.add(finding.file)
+            found(1, f"the name of file {_shown(finding.file)}")
+    return NamesWithCardNumbers(count, tuple(details))
+
+
+def _shown(text: str) -> str:
+    return mask_card_numbers_in_text(text) or text
 
 
 def rejected_line_has_card_number() -> Column:

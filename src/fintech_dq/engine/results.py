@@ -13,6 +13,7 @@ from fintech_dq.contract import DatasetRules, Severity
 from fintech_dq.engine.batch_rules import RuleOutcome, plain_decimal
 from fintech_dq.engine.evaluate import VIOLATIONS
 from fintech_dq.ingest import FileFinding, InputFile
+from fintech_dq.masked_documents import masked
 from fintech_dq.masking import mask_card_numbers_in_text
 
 SCHEMA_VERSION = 1
@@ -77,7 +78,7 @@ def failure_samples(quarantine: DataFrame, key: str) -> dict[str, list[dict[str,
         samples.setdefault(row["rule_id"], []).append(
             {
                 key: mask_card_numbers_in_text(row["id"]),
-                "source_file": row["source_file"],
+                "source_file": mask_card_numbers_in_text(row["source_file"]),
                 "source_line": row["source_line"],
                 "message": mask_card_numbers_in_text(row["message"]),
             }
@@ -86,33 +87,39 @@ def failure_samples(quarantine: DataFrame, key: str) -> dict[str, list[dict[str,
 
 
 def input_entry(file: InputFile, records: int, rejected: int) -> dict[str, Any]:
+    """Masked (masked_documents): a file name, a manifest's file or totals can hold a PAN."""
     manifest = file.manifest
-    return {
-        "path": file.path,
-        "format": file.format,
-        "compression": file.compression,
-        "size_bytes": file.size_bytes,
-        "sha256": file.sha256,
-        "records": records,
-        "rejected": rejected,
-        "manifest": None
-        if manifest is None
-        else {
-            "path": manifest.path,
-            "record_count": manifest.record_count,
-            "totals": {c: plain_decimal(v) for c, v in sorted(manifest.totals.items())},
-            "sha256": manifest.sha256,
-        },
-    }
+    return masked(
+        {
+            "path": file.path,
+            "format": file.format,
+            "compression": file.compression,
+            "size_bytes": file.size_bytes,
+            "sha256": file.sha256,
+            "records": records,
+            "rejected": rejected,
+            "manifest": None
+            if manifest is None
+            else {
+                "path": manifest.path,
+                "record_count": manifest.record_count,
+                "totals": {c: plain_decimal(v) for c, v in sorted(manifest.totals.items())},
+                "sha256": manifest.sha256,
+            },
+        }
+    )
 
 
 def finding_entry(finding: FileFinding) -> dict[str, Any]:
-    return {
-        "file": finding.file,
-        "kind": finding.kind,
-        "message": finding.message,
-        "columns": list(finding.columns),
-    }
+    """Masked: findings name files, columns (a header, a JSON key) and reference values."""
+    return masked(
+        {
+            "file": finding.file,
+            "kind": finding.kind,
+            "message": finding.message,
+            "columns": list(finding.columns),
+        }
+    )
 
 
 def rules_entry(rules: DatasetRules) -> dict[str, Any]:

@@ -55,7 +55,9 @@ from fintech_dq.engine.outputs import (
 )
 from fintech_dq.engine.pan_guard import (
     REJECTED_LINE_MESSAGE,
+    NamesWithCardNumbers,
     RejectedFigures,
+    card_numbers_in_names,
     rejected_figures,
     with_pan_scan,
 )
@@ -72,10 +74,12 @@ from fintech_dq.engine.results import (
 )
 from fintech_dq.engine.typed_columns import with_typed_columns
 from fintech_dq.ingest import FileFinding, RawBatch, read_batch
+from fintech_dq.masked_documents import masked_results
 from fintech_dq.spark_session import apply_required_conf
 
 ID_COLUMN = "transaction_id"
-REPEATED_KEYS = "reference_duplicate_keys"  # the kind of a reference table's finding
+REPEATED_KEYS = "reference_duplicate_keys"  # the kinds of a reference table's findings
+UNKNOWN_VALUES = "reference_unknown_values"
 
 
 def validate_batch(
@@ -112,6 +116,9 @@ def validate_batch(
     text = json.dumps(document, indent=2, sort_keys=False)
     for staged, stands_for in request.location_aliases.items():
         text = text.replace(staged.rstrip("/"), stands_for.rstrip("/"))
+    # Masked whole, after the aliases (a staged path may carry the file's name): details,
+    # paths and names are as sent and may hold a card number; bucket C keeps this for years.
+    text = json.dumps(masked_results(json.loads(text)), indent=2, sort_keys=False)
     storage.write_text(results_uri, text)
     return RunResult(document=json.loads(text), results_uri=results_uri)
 
@@ -144,6 +151,7 @@ def _validate_read_batch(
         phases.mark("check_and_aggregate")
         rejected_lines = rejected_figures(batch.rejected)
         rejected_by_file = rejected_lines.by_file
+        names = card_numbers_in_names(batch.files, batch.findings)
 
         # 3. batch rules, and whether the batch is blocked
         phases.mark("rejected_count")
@@ -159,7 +167,8 @@ def _validate_read_batch(
         )
         failures = figures.rule_failures()
         outcomes = [
-            _row_outcome(rule, failures, compiled, rejected_lines) for rule in rules.row_rules
+            _row_outcome(rule, failures, compiled, rejected_lines, names)
+            for rule in rules.row_rules
         ]
         outcomes += [BATCH_RULE_EVALUATORS[rule.type](rule, facts) for rule in rules.batch_rules]
         blocked_by = [
@@ -293,14 +302,26 @@ def check_records(
             raise ValueError(f"rules join reference '{name}' on different keys: {sorted(pairs)}")
         ((record_key, reference_key),) = pairs
         table = lookups.read_reference(spark, references[name])
-        records, repeated = lookups.join_reference(
-            records, table, name, record_key, reference_key, forbidden
+        contract = lookups.CONTRACT_VALUES
+        known = {c: contract[(name, c)] for c in forbidden if (name, c) in contract}
+        records, repeated, unknown = lookups.join_reference(
+            records, table, name, record_key, reference_key, forbidden, known
         )
-        if repeated.count:  # said in the findings and beside each rule reading the table
+        # Both said in the findings and beside each rule reading the table.
+        if repeated.count:
             message = repeated.message(name, reference_key, forbidden)
             finding = FileFinding(references[name], REPEATED_KEYS, message, (reference_key,))
             found.append(finding)
-            notes.update({rule.id: [message] for rule in users})
+            for rule in users:
+                notes.setdefault(rule.id, []).append(message)
+        if unknown.count:
+            message = unknown.message(name, reference_key, known)
+            found.append(FileFinding(references[name], UNKNOWN_VALUES, message, unknown.columns))
+            for rule in users:
+                notes.setdefault(rule.id, []).append(message)
+            # Fail safe: a key read with such a value fails the rules forbidding a status
+            # (its message shows the value), rather than passing as if active.
+            row_rules = [_forbidding(r, name, unknown, known) for r in row_rules]
     if any(r.type == "unique" for r in row_rules):
         records = lookups.join_duplicates(records, ID_COLUMN)
     history_days = 0
@@ -327,16 +348,35 @@ def check_records(
     return with_violations(prepared, compiled), compiled, history_days
 
 
+def _forbidding(
+    rule: RuleSpec, name: str, unknown: lookups.UnknownValues, known: dict[str, frozenset[str]]
+) -> RuleSpec:
+    """A reference_status rule on table `name` that also forbids what a key with a value the
+    contract does not list is read as (engine.lookups.join_reference)."""
+    if rule.type != "reference_status" or rule.params.get("reference") != name:
+        return rule
+    column = str(rule.params["status_column"])
+    extra = unknown.texts(column, known.get(column, ()))
+    if not extra:
+        return rule
+    forbidden = [*map(str, rule.params["forbidden"]), *extra]
+    return replace(rule, params={**rule.params, "forbidden": forbidden})
+
+
 def _row_outcome(
-    rule: RuleSpec, failures: dict[str, int], compiled: CompiledRules, rejected: RejectedFigures
+    rule: RuleSpec,
+    failures: dict[str, int],
+    compiled: CompiledRules,
+    rejected: RejectedFigures,
+    names: NamesWithCardNumbers,
 ) -> RuleOutcome:
     if rule.id in compiled.not_evaluated:
         return RuleOutcome(rule, "not_evaluated", details=[compiled.not_evaluated[rule.id]])
     count = failures.get(rule.id, 0)
     details = list(compiled.notes.get(rule.id, []))
-    if rule.type == "unmasked_card_number":  # a rejected line's card number (engine.pan_guard)
-        count += rejected.card_numbers
-        details += rejected.card_number_details()
+    if rule.type == "unmasked_card_number":  # a rejected line's or a name's (engine.pan_guard)
+        count += rejected.card_numbers + names.count
+        details += [*rejected.card_number_details(), *names.details]
     return RuleOutcome(rule, "failed" if count else "passed", failures=count, details=details)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,6 +13,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 from fintech_dq import kept_rows
+from fintech_dq.masking import mask_card_numbers_in_text
+from fintech_dq.reference.card_schemes import schemes_matching
 
 SOURCE_FILE = "_source_file"
 SOURCE_LINE = "_source_line"
@@ -35,6 +39,25 @@ def sql_name(name: str) -> str:
 def sql_text(value: str) -> str:
     """A Spark SQL string literal: backslashes and quotes escaped."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+_MASKED_PAN = re.compile(r"(?<![0-9])[0-9]{6}\*{3,9}[0-9]{4}(?![0-9])")  # masking.mask_pan's
+
+
+def holds_card_number(text: str) -> bool:
+    """Whether a name (a file's, a column's, a key's) or a control file's text holds an
+    unmasked card number: one the Python masker (fintech_dq.masking) masks, with a card
+    scheme's prefix and length (docs/rules.md, what counts as a card number). The same
+    reading as for values, so a file named by a Luhn-valid 14-digit timestamp (one in ten
+    are) does not block the batch when such a value in a column would not. The masked form
+    keeps the first six digits and the length, all the scheme test reads."""
+    masked = mask_card_numbers_in_text(text) or ""
+    if masked == text:
+        return False
+    new = Counter(_MASKED_PAN.findall(masked)) - Counter(_MASKED_PAN.findall(text))
+    if not new:  # masked in a form not recognised here: fail safe, count it
+        return True
+    return any(schemes_matching(m[:6] + "0" * (len(m) - 10) + m[-4:]) for m in new)
 
 
 def lines_schema(column_names: tuple[str, ...]) -> StructType:
@@ -64,8 +87,10 @@ class Manifest:
     path: str
     file: str
     record_count: int
-    totals: dict[str, Decimal]
+    totals: dict[str, Decimal]  # {} when the manifest has none (see totals_given)
     sha256: str | None
+    totals_given: bool = True  # False: no `totals` key, so totals are not compared
+    holds_card_number: bool = False  # somewhere in its text (holds_card_number)
 
 
 @dataclass(frozen=True)
@@ -87,9 +112,13 @@ class FileFinding:
 
     file: str
     kind: str  # file_integrity | schema_breaking | schema_additive | manifest_invalid | resend
-    # | reference_duplicate_keys (a reference table's, found by the engine)
+    # | reference_duplicate_keys | reference_unknown_values (a reference table's, found by
+    # the engine)
     message: str
     columns: tuple[str, ...] = ()
+    # The manifest a manifest_invalid finding is about holds a card number in its text: a
+    # PCI breach counted by the unmasked_card_number rules (engine.pan_guard), never shown.
+    holds_card_number: bool = False
 
 
 @dataclass

@@ -1,12 +1,15 @@
 """Inline SVG charts: the report must open offline and from an e-mail link, so no
 chart library and no CDN; a polyline per series, points with <title> tooltips, and an
-optional shaded band (the anomaly band a value is judged against)."""
+optional shaded band (the anomaly band a value is judged against). Every string shown goes
+through page.text (card numbers masked, then escaped): ids, titles and series names are
+made of data, e.g. a currency as sent."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
+
+from fintech_dq.report.page import text
 
 WIDTH, HEIGHT = 640, 200
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 24, 36
@@ -33,8 +36,8 @@ def line_chart(
     bounds = [*present, *(band or ())]
     if not labels or not present:
         return (
-            f'<figure class="chart empty" data-chart="{escape(chart_id)}"><figcaption>'
-            f"{escape(title)}</figcaption><p>no history yet</p></figure>"
+            f'<figure class="chart empty" data-chart="{text(chart_id)}"><figcaption>'
+            f"{text(title)}</figcaption><p>no history yet</p></figure>"
         )
     low, high = min(bounds), max(bounds)
     if low == high:
@@ -49,10 +52,10 @@ def line_chart(
         return TOP + plot_h * float((high - value) / (high - low))
 
     parts = [
-        f'<figure class="chart" data-chart="{escape(chart_id)}">',
-        f"<figcaption>{escape(title)}</figcaption>",
+        f'<figure class="chart" data-chart="{text(chart_id)}">',
+        f"<figcaption>{text(title)}</figcaption>",
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
-        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f'aria-label="{text(title)}" xmlns="http://www.w3.org/2000/svg">',
     ]
     if band is not None:
         top, bottom = y(band[1]), y(band[0])
@@ -66,33 +69,33 @@ def line_chart(
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             f'stroke="#d0d7de" stroke-width="1"/><text x="{LEFT - 6}" y="{y(value) + 4:.1f}" '
-            f'text-anchor="end" font-size="11">{escape(_short(value))}{escape(unit)}</text>'
+            f'text-anchor="end" font-size="11">{text(_short(value))}{text(unit)}</text>'
         )
     step = max(1, len(labels) // 6)
     for index in range(0, len(labels), step):
         parts.append(
             f'<text x="{x(index):.1f}" y="{HEIGHT - 12}" text-anchor="middle" '
-            f'font-size="11">{escape(labels[index][5:])}</text>'
+            f'font-size="11">{text(labels[index][5:])}</text>'
         )
     for number, one in enumerate(series):
         colour = PALETTE[number % len(PALETTE)]
         points = [(x(i), y(v), labels[i], v) for i, v in enumerate(one.values) if v is not None]
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
         parts.append(
-            f'<polyline class="series" data-series="{escape(one.name)}" fill="none" '
+            f'<polyline class="series" data-series="{text(one.name)}" fill="none" '
             f'stroke="{colour}" stroke-width="2" points="{path}"/>'
         )
         for px, py, label, value in points:
             parts.append(
                 f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"><title>'
-                f"{escape(one.name)} {escape(label)}: {escape(_short(value))}{escape(unit)}"
+                f"{text(one.name)} {text(label)}: {text(_short(value))}{text(unit)}"
                 "</title></circle>"
             )
     parts.append("</svg>")
     if len(series) > 1:
         legend = "".join(
             f'<span class="key"><i style="background:{PALETTE[n % len(PALETTE)]}"></i>'
-            f"{escape(s.name)}</span>"
+            f"{text(s.name)}</span>"
             for n, s in enumerate(series)
         )
         parts.append(f'<div class="legend">{legend}</div>')
