@@ -48,7 +48,11 @@ with DAG(
         run = context["dag_run"]
         try:  # a bad business_date is not transient: fail now, do not hold the run slot
             return steps.plan_run(
-                conf, context.get("data_interval_start"), context["run_id"], run.run_type
+                conf,
+                context.get("data_interval_start"),
+                context["run_id"],
+                run.run_type,
+                getattr(run, "clear_number", 0),  # cleared: a person's rerun, checks the day
             )
         except RunPlanError as bad:
             raise AirflowFailException(str(bad)) from bad
@@ -80,8 +84,10 @@ with DAG(
         return PokeReturnValue(is_done=state["settled"], xcom_value=state)
 
     @task.short_circuit(doc_md=docs.TASKS["skip_if_checked"])
-    def skip_if_checked(plan: dict[str, str], settled: dict[str, Any]) -> bool:
-        return steps.needs_check(plan, settled)
+    def skip_if_checked(plan: dict[str, str], settled: dict[str, Any], **context: Any) -> bool:
+        # cleared from here on (plan_run not rerun): still a person's rerun, never skipped
+        cleared = getattr(context["dag_run"], "clear_number", 0)
+        return steps.needs_check(plan, settled, cleared)
 
     settled: Any = settle_batch(plan)
     wait_for_batch >> settled
@@ -154,12 +160,6 @@ with DAG(
         def deliver_alerts() -> int:
             return steps.deliver_alerts()
 
-        @task(trigger_rule="one_failed", doc_md=docs.TASKS["run_outcome"])
-        def run_outcome() -> None:
-            from airflow.sdk.exceptions import AirflowFailException
-
-            raise AirflowFailException("a task of this run failed (the red one before this)")
-
         crawled: Any = crawl_locally(plan)
         schema = check_schema(plan)
         validated = validate_locally(plan)
@@ -168,7 +168,33 @@ with DAG(
         published = publish(plan, validated, settled)
         delivered = deliver_alerts()
         report(plan, published) >> delivered
-        # deliver_alerts, the last task, succeeds whatever came before; Airflow judges a run
-        # by its last tasks, so this one (skipped unless a task failed) makes a failed run red
-        outcome = run_outcome()
-        [t for t in dag.tasks if t.task_id != "run_outcome"] >> outcome
+
+    @task(trigger_rule="one_failed", doc_md=docs.TASKS["run_outcome"])
+    def run_outcome(**context: Any) -> None:
+        """Skipped unless a task failed. Then: alert (the run's failure pages now, not at its
+        deadline) and fail, so the run is red. Locally deliver_alerts (all_done) is the last
+        task and succeeds whatever came before; Airflow judges a run by its last tasks."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from fintech_dq.orchestration.run_alerts import failed_tasks_of
+
+        run, ti = context["dag_run"], context["ti"]
+        try:
+            states = ti.get_task_states(dag_id=run.dag_id, run_ids=[run.run_id])
+            failed = failed_tasks_of(states, run.run_id, ti.task_id)
+        except Exception:  # which task is a detail; the alert is not
+            failed = []
+        described = {
+            "dag_id": run.dag_id,
+            "run_id": run.run_id,
+            "conf": dict(run.conf or {}),
+            "data_interval_start": run.data_interval_start,
+            "logical_date": run.logical_date,
+            "run_after": run.run_after,
+            "clear_number": getattr(run, "clear_number", 0),
+        }
+        steps.alert_run_failed(described, failed)
+        raise AirflowFailException(f"this run failed in {', '.join(failed) or 'a task'}")
+
+    outcome = run_outcome()
+    [t for t in dag.tasks if t.task_id != "run_outcome"] >> outcome

@@ -45,21 +45,44 @@ with DAG(
     ) -> list[dict[str, Any]]:
         request = _request(params, context)
         days = [day.isoformat() for day in request.days]
-        reprocess.record(request, "reprocess.requested", {"days": days})
+        # a cleared request runs again: each attempt is its own record
+        attempt = int(getattr(context["dag_run"], "clear_number", 0) or 0) + 1
+        reprocess.record(request, "reprocess.requested", {"days": days, "attempt": attempt})
         return request.trigger_kwargs()
 
     @task(trigger_rule="all_done", doc_md=docs.TASKS["record_outcome"])
-    def record_outcome(params: dict[str, Any] | None = None, **context: Any) -> dict[str, str]:
+    def record_outcome(
+        params: dict[str, Any] | None = None, **context: Any
+    ) -> dict[str, dict[str, str]]:
+        from airflow.sdk.exceptions import AirflowFailException
+
         request = _request(params, context)
-        found = reprocess.outcomes(request)
-        reprocess.record(request, "reprocess.completed", {"outcomes": found})
+        ti = context["ti"]
+
+        def run_state(run_id: str) -> str | None:
+            if not ti.get_dr_count(dag_id=reprocess.DAILY_DAG_ID, run_ids=[run_id]):
+                return None
+            return str(ti.get_dagrun_state(dag_id=reprocess.DAILY_DAG_ID, run_id=run_id))
+
+        found = reprocess.outcomes(request, run_state)
+        attempt = int(getattr(context["dag_run"], "clear_number", 0) or 0) + 1
+        reprocess.record(request, "reprocess.completed", {"outcomes": found, "attempt": attempt})
+        failed = reprocess.failed_days(found)
+        if failed:  # the request's run is red when a day's run is (recorded above)
+            raise AirflowFailException(f"reprocess failed for {', '.join(failed)}: {found}")
         return found
 
     requests: Any = record_request()  # params and context come at run time
     runs = TriggerDagRunOperator.partial(
         task_id="reprocess_day",
-        trigger_dag_id="transactions_dq_daily",
+        trigger_dag_id=reprocess.DAILY_DAG_ID,
         logical_date=None,
+        # A cleared request reruns its days: the daily run of the same id is cleared and
+        # run again (without it: "Dag Run already exists", nothing reprocessed)
+        reset_dag_run=True,
+        # and so would a retry, running a day that failed (after its own tasks' retries)
+        # again from the start: a failed day is reported, a person decides (Clear)
+        retries=0,
         wait_for_completion=True,
         deferrable=True,
         poke_interval=30,

@@ -338,7 +338,8 @@ def test_an_sla_e_mail_names_the_run_as_the_airflow_ui_does() -> None:
     run = {"dag_id": "transactions_dq_daily", "dag_run_id": "manual__2026-11-30T08:37:17+00:00",
            "conf": {"business_date": "2026-11-29"}, "state": "running"}  # fmt: skip
     fields = sla_missed_fields({"dag_run": run, "deadline": {"deadline_time": "09:00"}})
-    event = PipelineEvent(dataset="transactions", links={}, **fields)
+    assert fields is not None  # the run is still running
+    event = PipelineEvent(dataset="transactions", **fields)
     body = Notification(alert(details=_details_of(event)), 1, "opened").body
     assert "runs       " in body  # the key-safe id the pipeline stores its documents under
     assert "airflow    transactions_dq_daily run manual__2026-11-30T08:37:17+00:00" in body

@@ -31,6 +31,10 @@ def main() -> None:
                     "doc_md": bool(task.doc_md),
                     "upstream": sorted(task.upstream_task_ids),
                     "trigger_rule": str(getattr(task.trigger_rule, "value", task.trigger_rule)),
+                    # a mapped operator keeps its operator's arguments in partial_kwargs
+                    "reset_dag_run": getattr(task, "partial_kwargs", {}).get(
+                        "reset_dag_run", getattr(task, "reset_dag_run", None)
+                    ),
                 }
                 for task in dag.tasks
             },

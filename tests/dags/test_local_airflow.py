@@ -174,10 +174,26 @@ def test_a_reprocess_request_reruns_the_day_and_is_audited(
     mine = [r for r in trail.records("operators") if r.run_id == "reprocess-proof"]
     assert [r.action for r in mine] == ["reprocess.requested", "reprocess.completed"]
     assert {r.actor for r in mine} == {"ops.oncall"}
-    assert mine[0].details == {"reason": conf["reason"], "days": [day]}
-    # the outcome is read from the rerun's own results document: a clean day passes
-    assert mine[1].details == {"reason": conf["reason"], "outcomes": {day: "passed"}}
+    assert mine[0].details == {"reason": conf["reason"], "days": [day], "attempt": 1}
+    # the outcome: the day's run succeeded, and its own results document says passed
+    outcome = {"run_id": daily_id, "run_state": "success", "status": "passed"}
+    assert mine[1].details == {"reason": conf["reason"], "outcomes": {day: outcome},
+                               "attempt": 1}  # fmt: skip
     assert trail.verify("operators") == []
+
+    # Cleared (to retry it), the request reruns its day: the daily run is cleared and run
+    # again (reset_dag_run), and the second attempt is audited as what it was.
+    first_end = daily["end_date"]
+    api.clear_run("transactions_dq_reprocess", "reprocess-proof")
+    run = api.wait_for_run("transactions_dq_reprocess", "reprocess-proof", timeout=600)
+    assert run["state"] == "success", run
+    again = api.get(f"/dags/transactions_dq_daily/dagRuns/{daily_id}")
+    assert again["state"] == "success" and again["end_date"] > first_end, again
+    assert _task_states(api, daily_id)["validate"] == "success"
+    mine = [r for r in trail.records("operators") if r.run_id == "reprocess-proof"]
+    assert [(r.action, r.details["attempt"]) for r in mine[2:]] == [
+        ("reprocess.requested", 2), ("reprocess.completed", 2)]  # fmt: skip
+    assert mine[3].details["outcomes"] == {day: outcome}
 
 
 def test_a_day_announced_again_is_not_checked_again_but_a_late_file_is(
@@ -223,6 +239,28 @@ def test_a_day_announced_again_is_not_checked_again_but_a_late_file_is(
         r for r in results["rule_results"] if r["rule_id"] == "transaction_id.unique_in_batch"
     )
     assert unique["failures"] > 0, unique
+
+
+def test_clearing_a_routine_run_that_skipped_checks_the_day_again(
+    standalone: Any, local_stack: Any
+) -> None:
+    """Clear is the documented way to rerun a day: a cleared arrival run whose files are
+    unchanged checks the day again instead of skipping it (a person asked for it)."""
+    _record, api, _locations = standalone
+    skipped = [
+        str(r["dag_run_id"])
+        for r in _day_runs(api)
+        if r["state"] == "success"
+        and _task_states(api, str(r["dag_run_id"]))["validate"] == "skipped"
+    ]
+    assert skipped, "no arrival run of the day found it unchanged"
+    run_id = skipped[0]
+    api.clear_run("transactions_dq_daily", run_id)
+    run = api.wait_for_run("transactions_dq_daily", run_id, timeout=600)
+    assert run["state"] == "success", run
+    states = _task_states(api, run_id)
+    assert states["skip_if_checked"] == "success" and states["validate"] == "success", states
+    assert _task_result(api, run_id, "plan_run")["routine"] == "no"
 
 
 def _task_states(api: la.AirflowApi, run_id: str) -> dict[str, str]:

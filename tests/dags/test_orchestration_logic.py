@@ -252,3 +252,145 @@ def test_a_routine_run_checks_a_day_again_when_its_files_or_the_rules_changed() 
     # a record written before the rules were recorded: checked again, once
     older = {k: v for k, v in last.items() if k != "rules_sha256"}
     assert why_check(older, settled, "s1") == "the rules changed since the day's last check"
+
+
+def test_a_cleared_run_is_a_persons_rerun_and_checks_the_day() -> None:
+    """Clear is the documented way to rerun a day: a cleared scheduled or arrival run
+    (Airflow counts each Clear in the dag run's clear_number) neither waits nor skips."""
+    from fintech_dq.orchestration import batch_state as bs
+    from fintech_dq.orchestration.steps import needs_check
+
+    scheduled = "scheduled__2026-11-27T00:00:00+00:00"
+    assert bs.is_routine(scheduled, "scheduled", {}, clear_number=0)
+    assert not bs.is_routine(scheduled, "scheduled", {}, clear_number=1)
+    assert not bs.is_routine("arrival__2026-11-26", "manual", {}, clear_number=2)
+    # a run whose plan said "routine" but that was cleared from skip_if_checked on checks
+    # before anything is read (no S3 call: this needs no emulator)
+    plan = {"routine": "yes", "business_date": "2026-11-26"}
+    assert needs_check(plan, {"fingerprint": "f"}, clear_number=1) is True
+
+
+def test_a_corrected_reference_table_makes_a_routine_run_check_the_day() -> None:
+    from fintech_dq.orchestration import batch_state as bs
+
+    now = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+    files = [bs.LandedObject("transactions/ingest_date=2026-11-26/a.csv", 10, "e1", now)]
+    merchants = [bs.LandedObject("reference/merchants/merchants.csv", 99, "m1", now)]
+    corrected = [bs.LandedObject("reference/merchants/merchants.csv", 99, "m2", now)]
+    settled = bs.summary(files, merchants)
+    assert settled["files"] == 1 and settled["reference_files"] == 1
+    last = {**settled, "run_id": "r", "rules_sha256": "s1"}
+    assert bs.why_check(last, settled, "s1") is None
+    assert bs.why_check(last, bs.summary(files, corrected), "s1") == (
+        "the reference data (reference/merchants/) changed since the day's last check"
+    )
+    # a record from before the reference data was recorded: checked again, once
+    older = {k: v for k, v in last.items() if not k.startswith("reference_")}
+    assert bs.why_check(older, settled, "s1") is not None
+
+
+def test_a_missed_deadline_names_the_run_its_state_its_link_and_what_it_waits_for() -> None:
+    run = {
+        "dag_id": "transactions_dq_daily",
+        "dag_run_id": "scheduled__2026-11-28T00:00:00+00:00",
+        "data_interval_start": "2026-11-28T00:00:00Z",
+        "conf": {},
+        "state": "running",
+    }
+    deadline = {"id": "d-1", "deadline_time": "2026-11-29T06:00:00Z"}
+    waits = "no file of the day has landed in s3://raw/x/: the run waits in wait_for_batch"
+    fields = sla_missed_fields(
+        {"dag_run": run, "deadline": deadline}, base_url="http://af:8080/", waiting_for=waits
+    )
+    assert fields is not None
+    assert fields["links"] == {
+        "airflow": "http://af:8080/dags/transactions_dq_daily/runs/"
+        "scheduled__2026-11-28T00%3A00%3A00%2B00%3A00"
+    }
+    assert "still running" in fields["summary"] and waits in fields["summary"]
+    assert fields["payload"]["run_state"] == "running"
+    assert fields["payload"]["waiting_for"] == waits
+    # Airflow 3.3 keeps a failed run's deadline: no "not finished" page for a finished run
+    for state in ("failed", "success"):
+        assert sla_missed_fields({"dag_run": {**run, "state": state}, "deadline": deadline}) is None
+    # a run without a readable business date is dated by its logical date, not "unknown"
+    bad = {**run, "conf": {"business_date": "2026-13-45"}, "data_interval_start": None,
+           "logical_date": "2026-11-30T14:24:00Z", "dag_run_id": "manual__revA-bad"}  # fmt: skip
+    dated = sla_missed_fields({"dag_run": bad, "deadline": deadline})
+    assert dated is not None and dated["business_date"] == date(2026, 11, 30)
+    assert "dated by its logical date" in dated["summary"]
+    assert "links" in dated and dated["links"] == {}  # no base URL configured: no link
+
+
+def test_the_deadline_callback_sends_nothing_for_a_run_that_already_failed() -> None:
+    from fintech_dq.orchestration.deadline import emit_sla_missed
+
+    context = {"dag_run": {"dag_run_id": "manual__x", "state": "failed", "conf": {}}}
+    # no bus, no emulator needed: nothing is published
+    assert emit_sla_missed(context) == "no sla.missed: the run was already failed at its deadline"
+
+
+def test_a_failed_run_becomes_a_validation_failed_event_naming_the_failed_task() -> None:
+    from fintech_dq.orchestration.run_alerts import failed_tasks_of, run_failed_fields
+
+    run = {
+        "dag_id": "transactions_dq_daily",
+        "run_id": "manual__revA-bad",
+        "conf": {"business_date": "2026-13-45"},
+        "data_interval_start": None,
+        "logical_date": None,
+        "run_after": datetime(2026, 11, 30, 14, 24, tzinfo=UTC),
+        "clear_number": 0,
+    }
+    states = {"manual__revA-bad": {"plan_run": "failed", "crawl": "upstream_failed",
+                                   "run_outcome": "running"}}  # fmt: skip
+    failed = failed_tasks_of(states, "manual__revA-bad", "run_outcome")
+    assert failed == ["plan_run"]
+    fields = run_failed_fields(run, failed, "http://af")
+    assert fields["event_type"] == "validation.failed"  # routed: validation-issue handler
+    assert fields["payload"]["status"] == "run_failed"
+    assert fields["payload"]["failed_tasks"] == ["plan_run"]
+    assert fields["business_date"] == date(2026, 11, 30)  # by when it was to run
+    assert "FAILED in plan_run" in fields["summary"] and "not a data outcome" in fields["summary"]
+    assert (
+        fields["links"]["airflow"] == "http://af/dags/transactions_dq_daily/runs/manual__revA-bad"
+    )
+    # the same run failing again after a Clear is a recurrence, not a dropped duplicate
+    again = run_failed_fields({**run, "clear_number": 1}, failed)
+    from fintech_dq.events import PipelineEvent
+
+    ids = {PipelineEvent(dataset="transactions", **f).event_id for f in (fields, again)}
+    assert len(ids) == 2
+
+
+def test_a_reprocess_audits_each_days_run_state_and_fails_when_a_day_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fintech_dq.orchestration import reprocess
+
+    request = parse_request(
+        {"start": "2026-11-01", "end": "2026-11-02", "requested_by": "jane.doe",
+         "reason": "rule fixed in rules v1.4 (DQ-123)"}, "reprocess-1",
+    )  # fmt: skip
+
+    class _S3:
+        class exceptions:
+            NoSuchKey = KeyError
+
+        def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+            import io
+
+            return {"Body": io.BytesIO(b'{"status": "passed"}')}
+
+    monkeypatch.setattr(aws, "client", lambda *_a, **_k: _S3())
+    monkeypatch.setattr(aws, "account_id", lambda *_a, **_k: "123456789012")
+    states = {request.daily_run_id(request.start): "success"}
+    found = reprocess.outcomes(request, states.get)
+    assert found["2026-11-01"]["run_state"] == "success"
+    assert found["2026-11-01"]["status"] == "passed"
+    # a day whose run failed (or never ran) names no status: its document may be older
+    assert found["2026-11-02"] == {
+        "run_id": request.daily_run_id(date(2026, 11, 2)),
+        "run_state": "not run",
+    }
+    assert reprocess.failed_days(found) == ["2026-11-02"]

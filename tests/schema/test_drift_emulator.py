@@ -370,3 +370,59 @@ def test_text_days_after_declared_types_are_no_schema_change(
         PartitionValues=[DAY2.isoformat()],
     )["Partition"]
     assert partition["Parameters"]["classification"] == "csv"  # the day's own formats
+
+
+def test_a_corrected_redelivery_is_judged_afresh_and_a_dry_run_changes_nothing(
+    local_stack: Any,
+    spark: Any,
+    transactions_rules: DatasetRules,
+    base_rows: list[Row],
+    events: Callable[[str], list[dict[str, Any]]],
+    tmp_path: Path,
+) -> None:
+    """A day broke the schema; another day made the clean schema the latest table version
+    again; the broken day was checked against it; then its sender re-delivered it fixed.
+    Its columns now equal the latest version (no new version), so only the day's crawled
+    schema in the diff's key tells the stored, breaking diff from the corrected files."""
+    where = PipelineLocations(env_name="local", account=local_stack.account, dataset="drift_fix")
+    s3 = local_stack.client("s3")
+    columns = list(base_rows[0])
+    broken_columns = ["amt" if c == "amount" else c for c in columns]
+    broken_rows = [{("amt" if k == "amount" else k): v for k, v in r.items()} for r in base_rows]
+
+    def land(day: date, cols: list[str], rows: list[Row]) -> None:
+        folder = tmp_path / f"{day.isoformat()}-{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        write_csv(folder, cols, rows)
+        upload_tree(s3, folder, where.raw_bucket, where.landing_prefix(day))
+
+    def crawl(day: date) -> Any:
+        return crawl_locally(where, day, local_stack.settings, spark, rules=transactions_rules)
+
+    def check(day: date, run: str, act: bool = True) -> Any:
+        return check_drift(where, day, run, local_stack.settings, rules=transactions_rules, act=act)
+
+    land(DAY1, columns, base_rows)
+    crawl(DAY1)
+    land(DAY2, broken_columns, broken_rows)
+    crawl(DAY2)
+    assert check(DAY2, "broken").breaking
+    land(DAY3, columns, base_rows)
+    assert crawl(DAY3).action == "updated"  # the clean schema is the latest version again
+    stored_before = len(list_objects(s3, where.audit_bucket, where.schema_prefix))
+    seen_before = len(events(where.dataset))
+    dry = check(DAY2, "investigating", act=False)
+    assert dry.breaking and not dry.acted
+    assert len(list_objects(s3, where.audit_bucket, where.schema_prefix)) == stored_before
+    assert len(events(where.dataset)) == seen_before
+    assert check(DAY2, "against-v3").breaking  # still the broken files: right
+
+    land(DAY2, columns, base_rows)  # the sender's fix replaces the file
+    assert crawl(DAY2).action == "unchanged"  # equal to the latest version: no new one
+    fixed = check(DAY2, "after-fix")
+    assert not fixed.breaking and fixed.acted
+
+
+def list_objects(s3: Any, bucket: str, prefix: str) -> list[str]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [o["Key"] for page in pages for o in page.get("Contents", [])]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-from fintech_dq.alerts.model import Alert, format_time
+from fintech_dq.alerts.model import ACKNOWLEDGED, OPEN, Alert, format_time
 from fintech_dq.masking import mask_card_numbers_in_text
 
 RUNBOOK = "docs/alerting.md#runbook-{anchor}"
@@ -53,6 +55,9 @@ class Notification:
         alert = self.alert
         head = f"fdq T{self.tier} {alert.severity.upper()} {self.kind}: "
         ack = f"\nfdq alerts ack '{alert.alert_id}' --reason ..."
+        if alert.state != OPEN:  # only an OPEN alert can be acknowledged
+            who = _plain(alert.acknowledged_by or "someone")[:12]
+            ack = f"\nacked by {who}; fdq alerts resolve '{alert.alert_id}' --reason ..."
         summary = _plain(mask_card_numbers_in_text(alert.summary) or alert.issue)
         room = SMS_LENGTH - len(head) - len(ack)
         if len(summary) > room:
@@ -68,12 +73,16 @@ class Notification:
             f"alert      {alert.alert_id}",
             f"state      {alert.state} (tier {self.tier} notified: {self.kind})",
             *_acknowledgement(alert),
+        ]
+        if alert.details.get("blocked_by"):  # what stopped the day comes before the rest
+            lines.append(f"blocked by {_listed(alert.details['blocked_by'])}")
+        lines += [
             f"severity   {alert.severity}",
             f"opened     {format_time(alert.opened_at)}",
             f"seen       {alert.occurrences} time(s), last {format_time(alert.last_seen_at)}",
-            f"runs       {', '.join(alert.run_ids[-5:])}",
+            f"runs       {', '.join(_run_names(alert))}",
         ]
-        if alert.details.get("airflow_run_id"):  # the run ids above are made safe for S3 keys
+        if alert.details.get("airflow_run_id"):
             dag = alert.details.get("dag_id") or "the DAG"
             lines.append(f"airflow    {dag} run {alert.details['airflow_run_id']}")
         failing = alert.details.get("failing_rules") or []
@@ -85,18 +94,62 @@ class Notification:
             )
         for change in (alert.details.get("breaking_changes") or [])[:RULES_SHOWN]:
             lines.append(f"breaking   {change.get('message')} (vs {change.get('against')})")
-        if alert.details.get("blocked_by"):
-            lines.append(f"blocked by {_listed(alert.details['blocked_by'])}")
         for name, uri in sorted(alert.links.items()):
-            lines.append(f"{name:<10} {uri}")
+            lines += _link_lines(name, uri, alert)
         anchor = alert.issue.replace(".", "-")
-        lines += [
-            "",
-            f"runbook    {RUNBOOK.format(anchor=anchor)}",
-            f"ack        fdq alerts ack '{alert.alert_id}' --by <you> --reason <why>",
-            f"resolve    fdq alerts resolve '{alert.alert_id}' --by <you> --reason <why>",
-        ]
+        lines += ["", f"runbook    {RUNBOOK.format(anchor=anchor)}", *_commands(alert)]
         return mask_card_numbers_in_text("\n".join(lines)) or ""
+
+
+def _commands(alert: Alert) -> list[str]:
+    """The commands that work in the alert's state: `ack` only from OPEN (an acknowledged
+    alert refuses it; the next tier asks whoever acknowledged it, or resolves it)."""
+    resolve = f"resolve    fdq alerts resolve '{alert.alert_id}' --by <you> --reason <why>"
+    if alert.state == OPEN:
+        return [f"ack        fdq alerts ack '{alert.alert_id}' --by <you> --reason <why>", resolve]
+    if alert.state == ACKNOWLEDGED:
+        who = alert.acknowledged_by or "someone"
+        return [f"owner      {who} acknowledged it: ask them, or once it is fixed:", resolve]
+    return []
+
+
+def _run_names(alert: Alert) -> list[str]:
+    """The last runs, the latest as the Airflow UI names it when the event said so (the
+    stored run ids are made safe for S3 keys: ':' and '+' become '-')."""
+    names = list(alert.run_ids[-5:])
+    airflow_id = alert.details.get("airflow_run_id")
+    last = alert.details.get("last_run_id")
+    if airflow_id and names and last == names[-1]:
+        names[-1] = str(airflow_id)
+    return names
+
+
+def _link_lines(name: str, uri: str, alert: Alert) -> list[str]:
+    """A link a mail reader can open: no mail client or browser opens s3://. On AWS the S3
+    console's page of the object (or folder); locally the URI and how to get the report."""
+    if not uri.startswith("s3://"):
+        return [f"{name:<10} {uri}"]
+    from fintech_dq.infra import aws
+
+    settings = aws.settings()
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    if not settings.is_local:
+        region = settings.region
+        console = "https://s3.console.aws.amazon.com/s3"
+        if key and not key.endswith("/") and "." in key.rsplit("/", 1)[-1]:  # an object
+            url = f"{console}/object/{bucket}?region={region}&prefix={quote(key, safe='/=')}"
+        else:  # a folder (the held rows' partitions)
+            folder = quote(key.rstrip("/") + "/", safe="/=") if key else ""
+            url = f"{console}/buckets/{bucket}?region={region}&prefix={folder}"
+        return [f"{name:<10} {url}"]
+    lines = [f"{name:<10} {uri}"]
+    run = re.search(r"/run_id=([^/]+)/", uri)
+    if name == "report" and run:
+        lines.append(
+            f"{'':<10} locally: fdq report --date {alert.business_date} --run-id "
+            f"{run.group(1)} --out var/reports (writes the HTML there)"
+        )
+    return lines
 
 
 def _plain(text: str) -> str:

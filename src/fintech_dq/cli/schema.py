@@ -12,8 +12,14 @@ from typing import Any
 
 from fintech_dq.cli import CliError
 from fintech_dq.cli.arguments import business_date
+from fintech_dq.masked_documents import masked_text
 
 EXIT_BREAKING = 1
+
+
+def _out(text: str) -> None:
+    """All these verbs print: masked, since column names and file names can hold a PAN."""
+    print(masked_text(text))
 
 
 def register(subparsers: Any) -> None:
@@ -47,13 +53,19 @@ def register(subparsers: Any) -> None:
         description=(
             "Diff the catalog's latest schema with the contract and the previous version, "
             "store the diff in bucket C and print it; a breaking change emits schema.changed "
-            "once per day, table version and contract. Exit 1 when the change is breaking, "
-            "2 when nothing landed for the date (nothing is stored then)."
+            "once per day, table version, contract and crawled day schema (--dry-run: "
+            "only show it). Exit 1 when the change is breaking, 2 when nothing landed for "
+            "the date (nothing is stored then)."
         ),
     )
     _common(diff)
     diff.add_argument("--run-id", default=None, help="run id recorded in the diff (default: now)")
     diff.add_argument("--json", action="store_true", help="print the diff document as JSON")
+    diff.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only show the diff (investigating): store, emit and audit nothing",
+    )
     diff.set_defaults(handler=run_diff)
 
     accept = verbs.add_parser(
@@ -116,7 +128,7 @@ def run_crawl(args: argparse.Namespace) -> int:
         update = crawl_locally(locations, args.date, settings, rules=_rules(args))
     except FileNotFoundError as error:
         raise CliError(str(error)) from error
-    print(json.dumps(update.as_dict(), indent=2))
+    _out(json.dumps(update.as_dict(), indent=2))
     return 0
 
 
@@ -132,7 +144,9 @@ def run_diff(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from error
     run_id = args.run_id or "cli-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     try:
-        outcome = check_drift(locations, args.date, run_id, settings, rules=_rules(args))
+        outcome = check_drift(
+            locations, args.date, run_id, settings, rules=_rules(args), act=not args.dry_run
+        )
     except CatalogTableMissing as error:
         raise CliError(str(error)) from error
     if settings.is_local and outcome.acted:  # what EventBridge -> Lambda does on AWS
@@ -142,14 +156,17 @@ def run_diff(args: argparse.Namespace) -> int:
         with function_logs_on_stderr():  # the functions' logs: not the diff
             deliver_pending_events(locations, settings)
     if args.json:
-        print(json.dumps(outcome.diff, indent=2, sort_keys=True))
+        _out(json.dumps(outcome.diff, indent=2, sort_keys=True))
     else:
-        print(summary_of(outcome.diff))
+        _out(summary_of(outcome.diff))
         for change in outcome.diff["changes"]:
-            print(f"  [{change['classification']}] vs {change['against']}: {change['message']}")
-        print(f"diff: {locations.s3_uri(locations.audit_bucket, outcome.key)}")
-        if not outcome.acted:
-            print("(stored by an earlier run of this day: nothing emitted again)")
+            _out(f"  [{change['classification']}] vs {change['against']}: {change['message']}")
+        if args.dry_run:
+            _out("(dry run: nothing stored, emitted or audited)")
+        else:
+            _out(f"diff: {locations.s3_uri(locations.audit_bucket, outcome.key)}")
+        if not outcome.acted and not args.dry_run:
+            _out("(stored by an earlier run of this day: nothing emitted again)")
     return EXIT_BREAKING if outcome.breaking else 0
 
 
@@ -173,24 +190,24 @@ def run_accept(args: argparse.Namespace) -> int:
         )
         message = f"{rules_file} does not load as it is; nothing was accepted{hint}.\n{error}"
         raise CliError(message) from error
-    print(f"{result.rules_file}: version {result.old_version} -> {result.new_version}")
+    _out(f"{result.rules_file}: version {result.old_version} -> {result.new_version}")
     for change in result.changes:
-        print(f"  accepted [{change.classification}]: {change.message}")
+        _out(f"  accepted [{change.classification}]: {change.message}")
     for rewritten in result.rewritten:
         ref = rewritten.reference
-        print(
+        _out(
             f"  rule {ref.rule_id} (line {ref.line} before the edit): {ref.key} "
             f"{ref.column} -> {rewritten.new}"
         )
     if result.rewritten:
-        print(
+        _out(
             "  rule ids are kept as they are: they are the stable identifiers of the rules' "
             "metrics and history"
         )
     for old_id, new_id in result.renamed_generated:
-        print(
+        _out(
             f"  rule {old_id} is now {new_id}: made from the column contract, it is named "
             "after the column (its history stays under the old id)"
         )
-    print(f"audited: accepted by {args.by}; commit {result.rules_file} and redeploy")
+    _out(f"audited: accepted by {args.by}; commit {result.rules_file} and redeploy")
     return 0

@@ -132,6 +132,7 @@ def _data_key(data_key_arn: str, where: str) -> list[Need]:
 
 def mwaa_needs(locations: PipelineLocations, region: str, data_key_arn: str) -> list[Need]:
     """The DAGs' tasks on MWAA (dags/, fintech_dq.orchestration and what it calls)."""
+    from fintech_dq.audit.layout import record_key
     from fintech_dq.monitoring.publisher import metrics_key
     from fintech_dq.monitoring.run_metrics import NAMESPACE
     from fintech_dq.orchestration.batch_state import checked_key
@@ -142,6 +143,7 @@ def mwaa_needs(locations: PipelineLocations, region: str, data_key_arn: str) -> 
     raw, audit = w.raw_bucket, w.audit_bucket
     needs = [
         _listing(arns, raw, w.landing_prefix(DAY), "S3KeySensor wait_for_batch; settle_batch"),
+        _listing(arns, raw, w.merchants_prefix, "settle_batch (the reference data's fingerprint)"),
         *_objects(arns, audit, checked_key(w.results_prefix, DAY), "GP", "batch_state"),
         # A GET/HEAD of a missing key answers NoSuchKey/404 (not 403) only with ListBucket on
         # the bucket: read_checked, bucket_documents.exists and the report rely on it.
@@ -149,8 +151,11 @@ def mwaa_needs(locations: PipelineLocations, region: str, data_key_arn: str) -> 
         *_objects(arns, audit, w.results_key(DAY, RUN_ID), "G", "steps.read_results, report"),
         _listing(arns, audit, w.results_prefix, "bucket_documents.results_history"),
         _listing(arns, audit, w.schema_prefix, "schema.drift.check_drift"),
-        *_objects(arns, audit, diff_key(w, DAY, "3", "0" * 64), "GP", "schema.drift"),
-        *_objects(arns, audit, metrics_key(w, DAY, RUN_ID), "HP", "monitoring.publisher"),
+        *_objects(arns, audit, diff_key(w, DAY, "3", "0" * 64, "1" * 64), "GP", "schema.drift"),
+        *_objects(arns, audit, metrics_key(w, DAY, RUN_ID), "GHP", "monitoring.publisher"),
+        # publish_run reads the day's `runs` records: one audit record per distinct results
+        *_objects(arns, audit, record_key("audit/", "runs", DAY.isoformat(), 1), "G",
+                  "pipeline.publish (a retry adds no second record)"),
         *_objects(arns, audit, w.report_key(DAY, RUN_ID), "GP", "report.publisher"),
         *_objects(arns, audit, index_key(w), "P", "report.publisher"),
         _listing(arns, audit, reports_root(w), "report.publisher._index"),

@@ -7,11 +7,13 @@ partition with the one the day's last completed check read: unchanged, the run s
 check (a file announced twice, the scheduled run after the arrival run); changed (a late
 file, a corrected resend), the whole day is validated again, so uniqueness and the
 manifest totals see every file. The same goes for a change of the rules file (a new
-release, an accepted schema change): the day is checked again under the new rules. Runs a
-person asks for (a manual trigger, a reprocess) always check and never wait.
+release, an accepted schema change), or of the reference data the job reads
+(`reference/merchants/`): the day is checked again. Runs a person asks for (a manual
+trigger, a reprocess, a run someone cleared) always check and never wait.
 
 The partition is identified by its objects' keys, sizes and ETags (S3's content hash for
-a single-part upload; a corrected file of the same name and size has another ETag).
+a single-part upload; a corrected file of the same name and size has another ETag), the
+reference data the same way.
 """
 
 from __future__ import annotations
@@ -71,13 +73,18 @@ def quiet_for(objects: list[LandedObject], now: datetime) -> timedelta:
     return now - max(item.last_modified for item in objects)
 
 
-def is_routine(run_id: str, run_type: str, conf: dict[str, Any] | None) -> bool:
-    """A run the pipeline started by itself (scheduled, or for a landing announcement).
+def is_routine(
+    run_id: str, run_type: str, conf: dict[str, Any] | None, clear_number: int | None = 0
+) -> bool:
+    """A run the pipeline started by itself (scheduled, or for a landing announcement)
+    that nobody has cleared since.
 
-    Only those wait for a quiet partition and skip an unchanged one; a manual run or a
-    reprocess is a person's request to check the day now.
+    Only those wait for a quiet partition and skip an unchanged one; a manual run, a
+    reprocess or a cleared run (the dag run's `clear_number` > 0: Airflow counts every
+    Clear of the run or of its tasks, and nothing else) is a person's request to check the
+    day now: clearing is the documented way to rerun a day.
     """
-    if (conf or {}).get("reprocess_request"):
+    if (conf or {}).get("reprocess_request") or (clear_number or 0) > 0:
         return False
     # Airflow hands the run type as its DagRunType enum, whose str() is the member's name
     kind = str(getattr(run_type, "value", run_type))
@@ -131,20 +138,34 @@ def why_check(
     last: dict[str, Any] | None, settled: dict[str, Any], rules_sha256: str
 ) -> str | None:
     """Why a routine run must check the day (None: the last check read these files under
-    these rules). A record from before rules were recorded counts as other rules."""
+    these rules and reference data). A record from before rules (or the reference data)
+    were recorded counts as other rules (reference data)."""
     if last is None:
         return "no completed check of the day is recorded"
     if last.get("fingerprint") != settled["fingerprint"]:
         return "the day's files changed since its last check"
     if last.get("rules_sha256") != rules_sha256:
         return "the rules changed since the day's last check"
+    if last.get("reference_fingerprint") != settled.get("reference_fingerprint"):
+        return "the reference data (reference/merchants/) changed since the day's last check"
     return None
 
 
 def partition_state(s3: Any, where: PipelineLocations, business_date: date) -> dict[str, Any]:
-    """The day's partition as a check about to run reads it (what record_checked keeps)."""
-    return summary(list_landed(s3, where.raw_bucket, where.landing_prefix(business_date)))
+    """The day's partition and the reference data as a check about to run reads them (what
+    record_checked keeps)."""
+    return summary(
+        list_landed(s3, where.raw_bucket, where.landing_prefix(business_date)),
+        list_landed(s3, where.raw_bucket, where.merchants_prefix),
+    )
 
 
-def summary(objects: list[LandedObject]) -> dict[str, Any]:
-    return {"fingerprint": fingerprint(objects), "files": len(objects)}
+def summary(objects: list[LandedObject], reference: list[LandedObject]) -> dict[str, Any]:
+    """The identity of what a check reads: the day's files, and the reference tables the
+    job looks rows up in (a corrected merchants table changes the outcome of a day)."""
+    return {
+        "fingerprint": fingerprint(objects),
+        "files": len(objects),
+        "reference_fingerprint": fingerprint(reference),
+        "reference_files": len(reference),
+    }

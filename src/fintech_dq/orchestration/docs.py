@@ -20,8 +20,12 @@ Checks one **business day** of card and payment transactions end to end.
 * **Data outcome vs. run outcome:** a day whose data fails its checks (status `failed`
   or `blocked`) is a *successful* run: the outcome is in the results, the report and the
   alerts. A red run means the pipeline itself could not do its job.
-* **Rerun** (Clear in the UI, or `airflow tasks clear`) replaces that day's outputs; the
-  events carry deterministic ids, so no alert is sent twice.
+* **A failed run** (the pipeline could not do its job) alerts at once: `run_outcome`
+  emits `validation.failed` with status `run_failed`, naming the failed task.
+* **Rerun** (Clear the whole run in the UI, or `airflow tasks clear`): a cleared run is a
+  person's request, so it checks the day again even when its files are unchanged, and
+  replaces that day's outputs; the events carry deterministic ids, so no alert is sent
+  twice.
 
 See docs/operations.md.
 """
@@ -55,7 +59,19 @@ Trigger with conf:
 ```
 
 `requested_by` and `reason` are required; the request is written to the audit trail
-(stream `operators`) before anything runs, and each day's outcome after.
+(stream `operators`) before anything runs, and each day's outcome after. Clearing a
+request reruns its days (attempt 2, 3... in the audit trail); a request with a failed
+day fails.
+"""
+
+LOCAL_ESCALATION = """\
+# fdq_local_escalation (local runtime only)
+
+Every 5 minutes: delivers the events still waiting in the local stand-in queues, then runs
+the alert escalation check (`fintech_dq.events.local_delivery.run_escalation_check`, the
+same code as the escalation checker Lambda), so an alert nobody resolves in time goes on
+to tier 2 and 3 as the escalation policy says. On AWS an EventBridge Scheduler schedule
+invokes the Lambda instead and this DAG does not exist (FDQ_RUNTIME=aws).
 """
 
 TASKS = {
@@ -67,14 +83,17 @@ TASKS = {
     "settle_batch": (
         "Routine runs (scheduled, on arrival): waits until the day's partition has had no new "
         "or replaced file for FDQ_LANDING_QUIET_SECONDS (at most 2 hours), so a delivery "
-        "that is still landing is not checked half-way. A manual run or a reprocess goes on "
-        "at once. Returns the partition's fingerprint (keys, sizes, ETags)."
+        "that is still landing is not checked half-way. A manual run, a reprocess or a "
+        "cleared run goes on at once. Returns the fingerprints (keys, sizes, ETags) of the "
+        "partition and of the reference data (`reference/merchants/`)."
     ),
     "skip_if_checked": (
-        "Routine runs: skips the rest of the run when the partition and the rules file are "
-        "the ones the day's last completed check read (a file announced twice; the scheduled "
-        "run after the arrival run). A late or corrected file, or new rules: the whole day is "
-        "checked again; the log says why."
+        "Routine runs: skips the rest of the run when the partition, the reference data and "
+        "the rules file are the ones the day's last completed check read (a file announced "
+        "twice; the scheduled run after the arrival run). A late or corrected file, a new "
+        "merchants table, new rules, or a run someone cleared: the whole day is checked "
+        "again; the log says why. (To rerun a run that skipped, clear the whole run or this "
+        "task with its downstream: a cleared task after it stays skipped.)"
     ),
     "crawl": (
         "Crawls the day's partition into the Glue Data Catalog; a changed schema becomes a "
@@ -82,8 +101,9 @@ TASKS = {
     ),
     "check_schema": (
         "Diffs the catalog's schema with the contract and the previous version. A breaking "
-        "change emits `schema.changed` and stops the run here (no retries): fix the sender or "
-        "the contract, then clear this task."
+        "change emits `schema.changed` and stops the run here (no retries): fix the contract "
+        "and clear this task, or have the sender re-deliver (the re-delivery starts a run "
+        "of its own; else clear from `crawl`, so that the new files are crawled)."
     ),
     "validate": (
         "Runs the validation job: every row to processed, quarantine (with its reasons) or "
@@ -102,8 +122,14 @@ TASKS = {
         "-> Lambda would), which open alerts and send the e-mails to the local inbox."
     ),
     "run_outcome": (
-        "Local runtime only: fails the run when any task failed (skipped otherwise). "
-        "deliver_alerts runs whatever happens, and Airflow judges a run by its last tasks."
+        "Skipped unless a task failed. Then it emits `validation.failed` (status "
+        "`run_failed`, the failed task, a link to this run), which opens the day's alert at "
+        "once, and fails the run. (Locally deliver_alerts runs whatever happens, and Airflow "
+        "judges a run by its last tasks.)"
+    ),
+    "escalation_check": (
+        "Delivers pending local events, then moves every unresolved alert past its time to "
+        "its next tier (at most one notification per tier); returns how many were sent."
     ),
     "announced_days": "Reads the landing events that started this run; one entry per day.",
     "trigger_daily": (
@@ -111,6 +137,13 @@ TASKS = {
         "`arrival__<date>__<hash>` for a later announcement of the day."
     ),
     "record_request": "Checks the request (days, who, why) and writes it to the audit trail.",
-    "reprocess_day": "Runs crawl, schema check, validation, publish and report for one day.",
-    "record_outcome": "Writes each reprocessed day's outcome to the audit trail.",
+    "reprocess_day": (
+        "Runs crawl, schema check, validation, publish and report for one day (its daily run "
+        "`reprocess__<date>__<request>`; a cleared request clears and reruns it). Fails when "
+        "the day's run fails; no retries (clear the request to try again)."
+    ),
+    "record_outcome": (
+        "Writes each day's outcome (its daily run's state, and the data status of a run "
+        "that succeeded) to the audit trail; fails the request when a day did not succeed."
+    ),
 }

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -285,6 +286,11 @@ class AirflowApi:
             f"/api/v2/dags/{dag_id}/dagRuns",
             {"dag_run_id": run_id, "logical_date": None, "conf": conf},
         )
+
+    def clear_run(self, dag_id: str, run_id: str) -> None:
+        """Clear a whole run, as the UI's Clear does (the documented way to rerun a day)."""
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id, safe='')}/clear"
+        self._call("POST", path, {"dry_run": False})
 
     def set_run_state(self, dag_id: str, run_id: str, state: str) -> None:
         """Mark a run success or failed, as the UI's "Mark run as" does."""

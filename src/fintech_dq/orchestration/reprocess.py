@@ -8,6 +8,7 @@ processed / quarantine / rejected partitions are replaced as a whole.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from fintech_dq.orchestration.run_plan import RunPlanError, storage_run_id
 
 AUDIT_STREAM = "operators"
+DAILY_DAG_ID = "transactions_dq_daily"
 MAX_DAYS = 366
 
 
@@ -89,8 +91,13 @@ def record(request: ReprocessRequest, action: str, details: dict[str, Any]) -> N
     )
 
 
-def outcomes(request: ReprocessRequest) -> dict[str, str]:
-    """Each day's status from its results document ("missing" when the run left none)."""
+def outcomes(
+    request: ReprocessRequest, run_state: Callable[[str], str | None]
+) -> dict[str, dict[str, str]]:
+    """What really happened to each day: its daily run's state (`run_state(run id)`, None
+    when there is no such run: "not run"), and for a run that succeeded the data status of
+    the results document it wrote. A run that did not succeed names no status: the results
+    document under its id may be an earlier attempt's."""
     import json
 
     from fintech_dq.infra import aws
@@ -98,12 +105,23 @@ def outcomes(request: ReprocessRequest) -> dict[str, str]:
 
     where = PipelineLocations.resolve()
     s3 = aws.client("s3")
-    found: dict[str, str] = {}
+    found: dict[str, dict[str, str]] = {}
     for day in request.days:
-        key = where.results_key(day, storage_run_id(request.daily_run_id(day)))
-        try:
-            body = s3.get_object(Bucket=where.audit_bucket, Key=key)["Body"].read()
-            found[day.isoformat()] = str(json.loads(body).get("status"))
-        except s3.exceptions.NoSuchKey:
-            found[day.isoformat()] = "missing"
+        run_id = request.daily_run_id(day)
+        state = run_state(run_id)
+        outcome = {"run_id": run_id, "run_state": state or "not run"}
+        if state == "success":
+            key = where.results_key(day, storage_run_id(run_id))
+            try:
+                body = s3.get_object(Bucket=where.audit_bucket, Key=key)["Body"].read()
+                outcome["status"] = str(json.loads(body).get("status"))
+            except s3.exceptions.NoSuchKey:
+                outcome["status"] = "missing"
+        found[day.isoformat()] = outcome
     return found
+
+
+def failed_days(found: dict[str, dict[str, str]]) -> list[str]:
+    """The days whose daily run did not succeed (a data outcome such as `failed` is a
+    successful run: the check was done)."""
+    return sorted(day for day, outcome in found.items() if outcome["run_state"] != "success")

@@ -38,10 +38,12 @@ def plan_run(
     data_interval_start: Any,
     airflow_run_id: str,
     run_type: str = "manual",
+    clear_number: int | None = 0,
 ) -> dict[str, str]:
     """What every later task needs: the day, a key-safe run id, the resource names and the
     URIs the sensor and the Glue job read (the account is asked here, at run time), and
-    whether the run is routine (waits for a quiet partition, skips an unchanged one)."""
+    whether the run is routine (waits for a quiet partition, skips an unchanged one; a
+    cleared run is not: batch_state.is_routine)."""
     from fintech_dq.orchestration.batch_state import is_routine
 
     day = business_date_for(conf, data_interval_start)
@@ -50,9 +52,10 @@ def plan_run(
     return {
         "business_date": day.isoformat(),
         "run_id": storage_run_id(airflow_run_id),
-        "routine": "yes" if is_routine(airflow_run_id, run_type, conf) else "no",
+        "routine": "yes" if is_routine(airflow_run_id, run_type, conf, clear_number) else "no",
         "raw_bucket": where.raw_bucket,
         "landing_prefix": prefix,
+        "reference_prefix": where.merchants_prefix,
         "batch_pattern": where.s3_uri(where.raw_bucket, prefix + "*"),
         "input_uri": where.s3_uri(where.raw_bucket, prefix),
         "crawler": where.crawler,
@@ -70,7 +73,11 @@ def settle_batch(plan: dict[str, str], waiting_since: datetime) -> dict[str, Any
     from fintech_dq.orchestration.batch_state import list_landed, quiet_for, summary
     from fintech_dq.orchestration.runtime import landing_quiet_seconds
 
-    objects = list_landed(aws.client("s3"), plan["raw_bucket"], plan["landing_prefix"])
+    s3 = aws.client("s3")
+    objects = list_landed(s3, plan["raw_bucket"], plan["landing_prefix"])
+    # the reference tables the job reads are part of what a check read (why_check)
+    reference_prefix = plan.get("reference_prefix") or locations().merchants_prefix
+    reference = list_landed(s3, plan["raw_bucket"], reference_prefix)
     now = datetime.now(UTC)
     quiet = quiet_for(objects, now)
     waited = now - waiting_since
@@ -78,7 +85,7 @@ def settle_batch(plan: dict[str, str], waiting_since: datetime) -> dict[str, Any
     settled = plan["routine"] == "no" or quiet >= wanted or waited >= MAX_SETTLE_WAIT
     return {
         "settled": bool(objects) and settled,
-        **summary(objects),
+        **summary(objects, reference),
         "quiet_seconds": round(quiet.total_seconds()),
         "gave_up_waiting": plan["routine"] == "yes"
         and quiet < wanted
@@ -86,14 +93,22 @@ def settle_batch(plan: dict[str, str], waiting_since: datetime) -> dict[str, Any
     }
 
 
-def needs_check(plan: dict[str, str], settled: dict[str, Any]) -> bool:
-    """False for a routine run whose partition and rules are the ones the day's last check
-    read (the rules this deployment's package holds: the ones its validation job runs)."""
+def needs_check(
+    plan: dict[str, str], settled: dict[str, Any], clear_number: int | None = 0
+) -> bool:
+    """False for a routine run whose partition, reference data and rules are the ones the
+    day's last check read (the rules this deployment's package holds: the ones its
+    validation job runs). A run cleared since plan_run decided (someone cleared this task
+    and its downstream) is a person's rerun too: it checks."""
     from fintech_dq.infra import aws
     from fintech_dq.orchestration.batch_state import read_checked, why_check
     from fintech_dq.rules import load_dataset_rules
 
     if plan["routine"] == "no":
+        return True
+    if (clear_number or 0) > 0:
+        _log.info("%s: this run was cleared (a rerun asked for): checking the day again",
+                  plan["business_date"])  # fmt: skip
         return True
     where = locations()
     day = date.fromisoformat(plan["business_date"])
@@ -175,6 +190,18 @@ def deliver_alerts() -> int:
     from fintech_dq.events.local_delivery import deliver_pending_events
 
     return deliver_pending_events(locations())
+
+
+def alert_run_failed(run: dict[str, Any], failed_tasks: list[str]) -> str:
+    """The daily run failed (a task failed for good): alert now, instead of hours later
+    through its deadline (run_alerts); returns the event id."""
+    from fintech_dq.orchestration.run_alerts import (
+        configured_base_url,
+        publish_and_deliver,
+        run_failed_fields,
+    )
+
+    return publish_and_deliver(run_failed_fields(run, failed_tasks, configured_base_url()))
 
 
 def summarise(results: dict[str, Any], plan: dict[str, str]) -> dict[str, Any]:

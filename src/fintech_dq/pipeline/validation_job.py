@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import re
 import shutil
@@ -37,6 +38,7 @@ GLUE_SCRIPT = REPO_ROOT / "glue_jobs" / "validate_transactions.py"
 ID_HISTORY_DAYS = 90
 OUTPUT_KINDS = ("processed", "quarantine", "rejected")
 _PARTITION = re.compile(r"business_date=(\d{4}-\d{2}-\d{2})/")
+_log = logging.getLogger(__name__)
 
 
 class ValidationJobError(RuntimeError):
@@ -95,6 +97,9 @@ def run_validation_job_locally(
     stage = Path(tempfile.mkdtemp(prefix=f"fdq-job-{run_id}-")) if workdir is None else workdir
     try:
         arguments = _stage(s3, locations, business_date, run_id, stage)
+        # the task's own log says only what it returned: say where the job logs
+        _log.info("validation job of %s (run %s): its run log is %s", business_date, run_id,
+                  job_log_uri(locations, run_id))  # fmt: skip
         if in_process:
             _run_in_process(arguments)
         else:
@@ -107,6 +112,15 @@ def run_validation_job_locally(
     finally:
         if own_scratch:
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def job_log_uri(locations: PipelineLocations, run_id: str) -> str:
+    """Where the job's structured log lines go (glue_jobs/validate_transactions.py: RunLog
+    component glue-validate), in bucket C; on AWS also the Glue job run's CloudWatch logs."""
+    from fintech_dq.run_logs.run_log import run_prefix
+
+    key = f"{run_prefix(locations, run_id.replace('/', '_'))}glue-validate/"
+    return locations.s3_uri(locations.audit_bucket, key)
 
 
 def _stage(
@@ -183,8 +197,13 @@ def _spark_submit(
         finished = subprocess.run(
             command, stdout=log, stderr=subprocess.STDOUT, env=environment, timeout=timeout
         )
+    output = log_path.read_text(errors="replace")
+    # Spark's console output (its WARNs, progress bars) is kept out of the task log, where
+    # Airflow would show stderr as errors; on failure its end is in the error raised.
+    _log.info("spark-submit exited with %s (%d lines of console output)",
+              finished.returncode, output.count("\n"))  # fmt: skip
     if finished.returncode != 0:
-        tail = log_path.read_text(errors="replace")[-4000:]
+        tail = output[-4000:]
         raise ValidationJobError(
             f"validation job for {arguments.business_date} (run {arguments.run_id}) exited "
             f"with {finished.returncode}; end of its log:\n{tail}"

@@ -1,15 +1,17 @@
 """The drift check the DAG runs after the crawl, before validation: diff, store, act.
 
 The diff document goes to bucket C under a key made of the business date, the catalog
-table version and the rules file's hash, so a rerun of the same day against the same
-catalog and contract finds its document and does nothing again: no second event, no
-second audit record. The event and the audit record come before the document, which is
-written last as the mark that the change was acted on; a crash in between re-emits the
-same deterministic event id, which consumers deduplicate.
+table version, the rules file's hash and the day's crawled schema, so a rerun of the same
+day against the same catalog, contract and files finds its document and does nothing
+again: no second event, no second audit record; corrected files are judged afresh. The
+event and the audit record come before the document, which is written last as the mark
+that the change was acted on; a crash in between re-emits the same deterministic event
+id, which consumers deduplicate.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,6 +19,7 @@ from typing import Any
 
 from fintech_dq.contract import DatasetRules
 from fintech_dq.infra import aws
+from fintech_dq.masked_documents import masked
 from fintech_dq.pipeline.locations import PipelineLocations
 from fintech_dq.pipeline.staging import list_keys
 from fintech_dq.schema.catalog import partition_schema, read_versions
@@ -46,11 +49,20 @@ class DriftOutcome:
         return str(self.diff["decision"])
 
 
-def diff_key(locations: PipelineLocations, business_date: date, version: str, sha: str) -> str:
+def diff_key(
+    locations: PipelineLocations, business_date: date, version: str, sha: str, day_sha: str
+) -> str:
+    """The day's crawled schema is part of the key: a corrected re-delivery that makes no new
+    table version (its columns equal the latest) must be judged again, not by the stored
+    diff of the broken files."""
     return (
         f"{locations.schema_prefix}business_date={business_date.isoformat()}/"
-        f"table_version={version}/rules_sha256={sha[:16]}/diff.json"
+        f"table_version={version}/rules_sha256={sha[:16]}/day_schema={day_sha[:16]}/diff.json"
     )
+
+
+def schema_sha256(schema: TableSchema) -> str:
+    return hashlib.sha256(json.dumps(schema.as_dict(), sort_keys=True).encode()).hexdigest()
 
 
 def crawled_day_schema(glue: Any, locations: PipelineLocations, business_date: date) -> TableSchema:
@@ -73,9 +85,12 @@ def check_drift(
     settings: aws.AwsSettings | None = None,
     *,
     rules: DatasetRules | None = None,
+    act: bool = True,
 ) -> DriftOutcome:
     """Diff the catalog's latest schema with the contract and the previous version, store
-    the diff in bucket C, and on a breaking change emit `schema.changed` and audit it."""
+    the diff in bucket C, and on a breaking change emit `schema.changed` and audit it.
+    act=False (`fdq schema diff --dry-run`, for investigating): the same diff, nothing
+    stored, emitted, audited or counted."""
     if rules is None:
         from fintech_dq.rules import load_dataset_rules
 
@@ -90,13 +105,15 @@ def check_drift(
         )
     latest = versions.latest
     version_id = str(latest.version_id)
-    key = diff_key(locations, business_date, version_id, rules.source_sha256)
+    day_schema = crawled_day_schema(glue, locations, business_date)
+    key = diff_key(
+        locations, business_date, version_id, rules.source_sha256, schema_sha256(day_schema)
+    )
     keys = list_keys(s3, locations.audit_bucket, locations.schema_prefix)
     if key in keys:
         stored = json.loads(s3.get_object(Bucket=locations.audit_bucket, Key=key)["Body"].read())
         return _outcome(stored, key, acted=False)
     policy = policy_of(rules)
-    day_schema = crawled_day_schema(glue, locations, business_date)
     changes = diff_against_contract(day_schema, rules, policy)
     marker = f"/table_version={version_id}/"
     new_version = not any(marker in k and f"={business_date.isoformat()}/" not in k for k in keys)
@@ -104,7 +121,12 @@ def check_drift(
         changes += diff_versions(versions.previous, latest, rules, policy)
     document = _document(locations, business_date, run_id, rules, versions, new_version, changes)
     document["links"] = {"diff": locations.s3_uri(locations.audit_bucket, key)}
-    outcome = _outcome(document, key, acted=True)
+    # Column names are as the sender wrote them and may hold a PAN: the document (stored in
+    # bucket C under Object Lock, audited, sent in the event) is masked whole.
+    document = masked(document)
+    outcome = _outcome(document, key, acted=act)
+    if not act:
+        return outcome
     if changes and (new_version or outcome.breaking):  # a standing warning: audited once
         _audit(locations, settings, run_id, document)
     if outcome.breaking:
