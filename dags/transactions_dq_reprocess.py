@@ -62,7 +62,8 @@ with DAG(
         def run_state(run_id: str) -> str | None:
             if not ti.get_dr_count(dag_id=reprocess.DAILY_DAG_ID, run_ids=[run_id]):
                 return None
-            return str(ti.get_dagrun_state(dag_id=reprocess.DAILY_DAG_ID, run_id=run_id))
+            state = ti.get_dagrun_state(dag_id=reprocess.DAILY_DAG_ID, run_id=run_id)
+            return str(getattr(state, "value", state))  # a DagRunState: its "success"
 
         found = reprocess.outcomes(request, run_state)
         attempt = int(getattr(context["dag_run"], "clear_number", 0) or 0) + 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Iterator
 from datetime import date
 from functools import partial
@@ -163,7 +164,7 @@ def test_a_reprocess_request_reruns_the_day_and_is_audited(
             "reason": "rules fix FDQ-142, rerun the day"}  # fmt: skip
     api.trigger("transactions_dq_reprocess", "reprocess-proof", conf)
     run = api.wait_for_run("transactions_dq_reprocess", "reprocess-proof", timeout=600)
-    assert run["state"] == "success", run
+    assert run["state"] == "success", _explained(api, "transactions_dq_reprocess", run)
 
     daily_id = f"reprocess__{day}__reprocess-proof"
     daily = api.get(f"/dags/transactions_dq_daily/dagRuns/{daily_id}")
@@ -186,7 +187,7 @@ def test_a_reprocess_request_reruns_the_day_and_is_audited(
     first_end = daily["end_date"]
     api.clear_run("transactions_dq_reprocess", "reprocess-proof")
     run = api.wait_for_run("transactions_dq_reprocess", "reprocess-proof", timeout=600)
-    assert run["state"] == "success", run
+    assert run["state"] == "success", _explained(api, "transactions_dq_reprocess", run)
     again = api.get(f"/dags/transactions_dq_daily/dagRuns/{daily_id}")
     assert again["state"] == "success" and again["end_date"] > first_end, again
     assert _task_states(api, daily_id)["validate"] == "success"
@@ -266,6 +267,26 @@ def test_clearing_a_routine_run_that_skipped_checks_the_day_again(
 def _task_states(api: la.AirflowApi, run_id: str) -> dict[str, str]:
     answer = api.get(f"/dags/transactions_dq_daily/dagRuns/{run_id}/taskInstances")
     return {str(t["task_id"]): str(t["state"]) for t in answer["task_instances"]}  # type: ignore[union-attr]
+
+
+def _explained(api: la.AirflowApi, dag_id: str, run: dict[str, Any]) -> str:
+    """A finished run as an assertion message: each task's state, and the end of the log of
+    each failed one (a red run in CI then says why without the Airflow home)."""
+    run_id = urllib.parse.quote(str(run["dag_run_id"]), safe="")
+    answer = api.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")
+    lines = [f"{dag_id} {run['dag_run_id']}: {run.get('state')}"]
+    for ti in answer["task_instances"]:  # type: ignore[union-attr]
+        lines.append(f"  {ti['task_id']}[{ti.get('map_index', -1)}]: {ti['state']}")
+        if ti["state"] != "failed":
+            continue
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{ti['task_id']}/logs/"
+        path += f"{ti.get('try_number') or 1}?full_content=true&map_index={ti.get('map_index', -1)}"
+        try:
+            content = json.dumps(api.get(path).get("content"))
+        except Exception as problem:  # the explanation must not hide the failure
+            content = f"(log not readable: {problem!r})"
+        lines.append("    " + content[-3000:])
+    return "\n".join(lines)
 
 
 def _deferred(api: la.AirflowApi, run_id: str) -> bool:
