@@ -61,11 +61,15 @@ def local_spark(app_name: str = "fintech-dq", cores: int | None = None) -> Spark
     from pyspark.sql import SparkSession
 
     master = f"local[{cores}]" if cores else os.environ.get("FDQ_SPARK_MASTER", "local[*]")
+    # A local session needs no other address, and Spark's warning about picking one (on
+    # stderr, before any log level applies) reads as an error line in an Airflow task log.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = (
         SparkSession.builder.appName(app_name)
         .master(master)
         .config("spark.driver.memory", os.environ.get("FDQ_SPARK_DRIVER_MEMORY", "6g"))
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # progress bars: stderr noise
         .config("spark.sql.shuffle.partitions", os.environ.get("FDQ_SHUFFLE_PARTITIONS", "8"))
         .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
