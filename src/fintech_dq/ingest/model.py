@@ -19,8 +19,8 @@ from fintech_dq.reference.card_schemes import schemes_matching
 SOURCE_FILE = "_source_file"
 SOURCE_LINE = "_source_line"
 # What the file holds outside the contract's columns, for the PCI scan only (never written):
-# a CSV line's other fields, a Parquet row's other columns, a JSON line whole when it holds
-# a card number anywhere (json_records.json_lines); null when there is nothing else.
+# a CSV line's other fields, a Parquet row's other columns, a JSON line whole when it has a
+# key the contract does not name (json_records.json_lines); null when there is nothing else.
 OUTSIDE_CONTRACT = "_outside_contract"
 FIELD_BREAK = "\u001f"  # joins fields into one text; no card number layout contains it
 # Columns of ingest's one frame of lines (RawBatch.lines) beside the records' columns: set
