@@ -30,7 +30,12 @@ from fintech_dq import kept_rows
 from fintech_dq.contract import load_rules
 from fintech_dq.engine import jvm_calls, runner
 from fintech_dq.engine.metrics import compute_figures
-from fintech_dq.engine.outputs import processed_rows, quarantine_rows, rows_for_outputs
+from fintech_dq.engine.outputs import (
+    processed_rows,
+    quarantine_rows,
+    rows_for_outputs,
+    write_partition,
+)
 from fintech_dq.ingest import read_batch
 from fintech_dq.rules import rules_path
 from fintech_dq.spark_session import local_spark
@@ -73,10 +78,17 @@ def _timed_run(
     kept = kept_rows.keep(rows_for_outputs(checked, rules, compiled), batch.keeps_rows)
     timer.step("every rule, kept rows cached", kept.count)
     timer.step("figures", lambda: compute_figures(kept, rules, compiled))
-    processed = processed_rows(kept, rules, "steps").write.mode("overwrite")
-    timer.step("write processed", lambda: processed.parquet(str(out / "processed")))
-    quarantine = quarantine_rows(kept, rules, "steps", []).write.mode("overwrite")
-    timer.step("write quarantine", lambda: quarantine.parquet(str(out / "quarantine")))
+    files = [f.path for f in batch.files]
+    processed = processed_rows(kept, rules, "steps")
+    timer.step(
+        "write processed",
+        lambda: write_partition(processed, str(out / "processed"), business_date, files),
+    )
+    quarantine = quarantine_rows(kept, rules, "steps", [])
+    timer.step(
+        "write quarantine",
+        lambda: write_partition(quarantine, str(out / "quarantine"), business_date, files),
+    )
     kept_rows.release(kept)
     batch.close()
 

@@ -150,18 +150,39 @@ def test_no_planted_number_anywhere_in_the_run_history_copy(validated: dict[str,
     assert leaks(copy.read_text()) == []
 
 
-def test_a_written_source_file_is_masked(spark: Any, tmp_path: Path) -> None:
-    """processed/, quarantine/ and rejected/ are all written by write_partition."""
-    from fintech_dq.engine.outputs import write_partition
+def test_the_batch_files_are_masked_once_as_in_the_results_document(
+    spark: Any, tmp_path: Path
+) -> None:
+    """The batch's files are masked on the driver by the Python masker (the one the results
+    document uses): 1000000000000008 is Luhn-valid with no card scheme's prefix, which the
+    Spark scan would leave. A path not in the batch is a safeguard's: its digits are
+    replaced where 13 or more are in a row."""
+    from fintech_dq.engine.outputs import aliased_path, write_partition
 
+    no_scheme = "s3://landing/day/1000000000000008.csv"
     rows = spark.createDataFrame(
-        [(f"s3://landing/day/{FILE_PAN}.csv", 1), ("s3://landing/day/b.csv", 2)],
+        [(no_scheme, 1), (f"s3://landing/day/{FILE_PAN}.csv", 2), ("s3://landing/day/b.csv", 3)],
         "source_file string, source_line int",
     )
-    uri = write_partition(rows, str(tmp_path / "processed"), DAY)
+    known = [no_scheme, "s3://landing/day/b.csv"]
+    uri = write_partition(rows, str(tmp_path / "processed"), DAY, known)
     files = sorted(r["source_file"] for r in pq.read_table(uri).to_pylist())
-    assert files == ["s3://landing/day/490000******0031.csv", "s3://landing/day/b.csv"]
+    assert files == [
+        "s3://landing/day/100000******0008.csv",
+        "s3://landing/day/[digits masked].csv",  # not a batch file
+        "s3://landing/day/b.csv",
+    ]
+    uri = write_partition(rows, str(tmp_path / "unknown"), DAY)
+    assert sorted(r["source_file"] for r in pq.read_table(uri).to_pylist()) == [
+        "s3://landing/day/[digits masked].csv",
+        "s3://landing/day/[digits masked].csv",
+        "s3://landing/day/b.csv",
+    ]
     assert written_leaks(tmp_path) == {}
+    aliases = {"/tmp/staged/": "s3://landing/day/", "/tmp/staged/x/": "s3://other/"}
+    assert aliased_path("/tmp/staged/x/a.csv", aliases) == "s3://other/a.csv"
+    assert aliased_path("/tmp/staged/a.csv", aliases) == "s3://landing/day/a.csv"
+    assert aliased_path("/elsewhere/a.csv", aliases) == "/elsewhere/a.csv"
 
 
 def test_figures_keep_currencies_that_mask_alike_apart() -> None:

@@ -45,6 +45,7 @@ from fintech_dq.engine.evaluate import (
 from fintech_dq.engine.history import load_history
 from fintech_dq.engine.metrics import AMOUNT_COLUMN, CURRENCY_COLUMN, compute_figures
 from fintech_dq.engine.outputs import (
+    aliased_path,
     count_written,
     processed_rows,
     quarantine_rows,
@@ -195,16 +196,16 @@ def _validate_read_batch(
         quarantine = with_aliases(quarantine_rows(held, rules, run_id, blocked_by), aliases)
         rejected = with_aliases(rejected_rows(batch.rejected, run_id), aliases)
         phases.mark("batch_rules")
+        shown_files = [aliased_path(f.path, aliases) for f in batch.files]
+        day = request.business_date
         if not blocked_by:
             outputs["processed"] = write_partition(
-                processed, request.outputs.processed, request.business_date
+                processed, request.outputs.processed, day, shown_files
             )
         outputs["quarantine"] = write_partition(
-            quarantine, request.outputs.quarantine, request.business_date
+            quarantine, request.outputs.quarantine, day, shown_files
         )
-        outputs["rejected"] = write_partition(
-            rejected, request.outputs.rejected, request.business_date
-        )
+        outputs["rejected"] = write_partition(rejected, request.outputs.rejected, day, shown_files)
     finally:
         kept_rows.release(kept)
 
