@@ -5,14 +5,14 @@ keeps its number. Through read_batch, and once through validate_batch with a man
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from clean_row import MIDNIGHT, validate_day
 from fintech_dq.contract import ColumnSpec
-from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
 from fintech_dq.ingest import batch as batch_module
 from fintech_dq.ingest import read_batch
 from fintech_dq.ingest.csv_records import MAX_RECORD_LINES
@@ -175,14 +175,9 @@ def test_the_manifest_counts_a_multiline_record_once(
     (day / "s-001.csv").write_bytes(line_break.join(lines) + line_break)
     manifest = {"file": "s-001.csv", "record_count": 3, "totals": {"USD": "20.00"}}
     (day / "s-001.csv.manifest.json").write_text(json.dumps(manifest))
-    request = ValidationRequest(
-        dataset="transactions",
-        business_date=DAY,
-        inputs=[str(day)],
-        outputs=OutputLocations.under(tmp_path / "out"),
-        now=datetime(2026, 11, 29, tzinfo=UTC),
+    document = validate_day(
+        spark, transactions_rules, day, tmp_path / "out", merchants=False, now=MIDNIGHT
     )
-    document = validate_batch(spark, transactions_rules, request).document
 
     outcome = {r["rule_id"]: r for r in document["rule_results"]}
     assert outcome["batch.manifest_record_count"]["status"] == "passed"

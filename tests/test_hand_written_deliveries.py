@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from clean_row import DAY, NOW, ROW
+from clean_row import DAY, ROW
+from clean_row import validate_day as _validate
 from fintech_dq.contract import ColumnSpec, RulesFileError, load_rules_text
-from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
 from fintech_dq.ingest.file_findings import schema_findings
 from fintech_dq.rules import rules_path
 
@@ -27,24 +27,6 @@ PAN = "4111111111111111"
 
 def _row(**changes: str) -> dict[str, str]:
     return {**ROW, **changes}
-
-
-def _validate(spark: Any, rules: Any, day: Path, out: Path) -> dict[str, Any]:
-    merchants = day.parent / "merchants.csv"
-    merchants.write_text(
-        "merchant_id,name,mcc,country,onboarded_at,status\n"
-        "MER000001,Shop One,5411,US,2020-01-01,ACTIVE\n",
-        encoding="utf-8",
-    )
-    request = ValidationRequest(
-        dataset="transactions",
-        business_date=DAY,
-        inputs=[str(day)],
-        outputs=OutputLocations.under(out),
-        references={"merchants": str(merchants)},
-        now=NOW,
-    )
-    return validate_batch(spark, rules, request).document
 
 
 def _outcome(document: dict[str, Any], rule_id: str) -> dict[str, Any]:

@@ -5,11 +5,11 @@ whose manifest is invalid is said to be so, not to have come without one."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
+from clean_row import MIDNIGHT, validate_day
 from fintech_dq.ingest.manifest import read_manifest
 
 DAY = date(2026, 11, 28)
@@ -26,14 +26,7 @@ def _deliver(day: Path, name: str, rules: Any, ids: list[int], manifest: dict[st
 
 
 def _outcomes(spark: Any, rules: Any, day: Path, out: Path) -> dict[str, Any]:
-    request = ValidationRequest(
-        dataset="transactions",
-        business_date=DAY,
-        inputs=[str(day)],
-        outputs=OutputLocations.under(out),
-        now=datetime(2026, 11, 29, tzinfo=UTC),
-    )
-    document = validate_batch(spark, rules, request).document
+    document = validate_day(spark, rules, day, out, merchants=False, now=MIDNIGHT)
     return {"status": document["status"], **{r["rule_id"]: r for r in document["rule_results"]}}
 
 

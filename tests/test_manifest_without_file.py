@@ -4,11 +4,11 @@ mismatch (critical), named in the results, until a rerun finds the file beside i
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
+from clean_row import MIDNIGHT, validate_day
 from fintech_dq.ingest.discover import discover_delivery
 
 DAY = date(2026, 11, 28)
@@ -30,14 +30,7 @@ def _manifest(day: Path, name: str, count: int) -> None:
 
 
 def _validate(spark: Any, rules: Any, day: Path, out: Path) -> dict[str, Any]:
-    request = ValidationRequest(
-        dataset="transactions",
-        business_date=DAY,
-        inputs=[str(day)],
-        outputs=OutputLocations.under(out),
-        now=datetime(2026, 11, 29, tzinfo=UTC),
-    )
-    return validate_batch(spark, rules, request).document
+    return validate_day(spark, rules, day, out, merchants=False, now=MIDNIGHT)
 
 
 def test_a_manifest_without_its_file_blocks_until_the_file_arrives(

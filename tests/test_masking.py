@@ -13,7 +13,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from fintech_dq.expressions.card_numbers import unmasked_card_numbers
-from fintech_dq.masking import mask_card_numbers_in_text
+from fintech_dq.masking import card_numbers_in_text, mask_card_numbers_in_text
 
 
 @pytest.mark.parametrize(
@@ -46,6 +46,24 @@ def test_masks_every_pan(text: str, masked: str | None) -> None:
         assert "4111111111111111" not in result.replace(" ", "").replace("-", ""), result
     else:
         assert result == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("4111 1111 1111 1111 12/27", ["4111111111111111"]),
+        ("4111-1111-1111-1111-2", ["4111111111111111", "1111111111112"]),  # overlapping
+        ("a 5555-5555-5555-4444 b x4111111111111111", ["5555555555554444"]),
+        ("PAN-001.csv", []),
+        ("411111******1111", []),
+    ],
+)
+def test_card_numbers_in_text_are_what_the_masker_masks(text: str, found: list[str]) -> None:
+    """The digits the masker hides, for the callers that test them against the card schemes
+    (ingest.model.holds_card_number)."""
+    assert card_numbers_in_text(text) == found
+    for digits in found:
+        assert digits not in (mask_card_numbers_in_text(text) or "").replace("-", "")
 
 
 def test_none_stays_none() -> None:

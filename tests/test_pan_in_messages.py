@@ -13,8 +13,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from clean_row import DAY, NOW, ROW
-from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
+from clean_row import DAY, ROW, validate_day
 
 PAN = "4900000120000438"  # Luhn-valid Visa
 FX_RULE = "settlement_amount.matches_fx"
@@ -38,21 +37,7 @@ def _validate(spark: Any, rules: Any, tmp_path: Path) -> dict[str, Any]:
     for transaction_id, changes in ROWS.items():
         writer.writerow(list({**ROW, "transaction_id": transaction_id, **changes}.values()))
     (day / "fx-001.csv").write_text(text.getvalue(), encoding="utf-8")
-    merchants = tmp_path / "merchants.csv"
-    merchants.write_text(
-        "merchant_id,name,mcc,country,onboarded_at,status\n"
-        "MER000001,Shop One,5411,US,2020-01-01,ACTIVE\n",
-        encoding="utf-8",
-    )
-    request = ValidationRequest(
-        dataset="transactions",
-        business_date=DAY,
-        inputs=[str(day)],
-        outputs=OutputLocations.under(tmp_path / "out"),
-        references={"merchants": str(merchants)},
-        now=NOW,
-    )
-    return validate_batch(spark, rules, request).document
+    return validate_day(spark, rules, day, tmp_path / "out")
 
 
 def test_a_card_number_in_amount_never_comes_back_in_the_fx_message(

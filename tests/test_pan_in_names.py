@@ -5,11 +5,11 @@ rule, which blocks the batch; the details say where, never the number."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fintech_dq.engine import OutputLocations, ValidationRequest, validate_batch
+from clean_row import MIDNIGHT, validate_day
 from fintech_dq.ingest.model import FileFinding, InputFile, Manifest
 
 DAY = date(2026, 11, 28)
@@ -95,14 +95,9 @@ def test_a_card_number_only_in_names_blocks_the_batch(
     (day / "s-001.csv").write_text("\n".join([header, RECORD.format(n=3)]) + "\n")
     manifest = {"file": "s-001.csv", "record_count": 1, "totals": {"USD": "10.00", TOTAL_PAN: "0"}}
     (day / "s-001.csv.manifest.json").write_text(json.dumps(manifest))
-    request = ValidationRequest(
-        dataset="transactions",
-        business_date=DAY,
-        inputs=[str(day)],
-        outputs=OutputLocations.under(tmp_path / "out"),
-        now=datetime(2026, 11, 29, tzinfo=UTC),
+    document = validate_day(
+        spark, transactions_rules, day, tmp_path / "out", merchants=False, now=MIDNIGHT
     )
-    document = validate_batch(spark, transactions_rules, request).document
     rule = next(r for r in document["rule_results"] if r["type"] == "unmasked_card_number")
     assert (document["status"], document["blocked_by"]) == ("blocked", [rule["rule_id"]])
     assert (rule["status"], rule["failures"]) == ("failed", 3)

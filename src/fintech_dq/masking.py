@@ -14,6 +14,7 @@ too much in a message costs nothing; printing one real PAN is a breach.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # A maximal run of digit groups (as expressions.card_numbers._RUN), and a letter glued to it.
 _RUN = re.compile(r"(?<![0-9A-Za-z])[0-9]+(?:[ -][0-9]+)*(?P<glued>[A-Za-z])?")
@@ -37,26 +38,50 @@ def mask_pan(digits: str) -> str:
     return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
 
 
-def _masked_run(run: str, glued_letter: bool) -> str:
+def _luhn_spans(groups: list[str], usable: int) -> list[tuple[int, int]]:
+    """Spans [first, last] of the first `usable` groups holding 13-19 digits that pass Luhn."""
+    found: list[tuple[int, int]] = []
+    for first in range(usable):
+        length = 0
+        for last in range(first, usable):
+            length += len(groups[last])
+            if length > _MAX_DIGITS:
+                break
+            if length >= _MIN_DIGITS and luhn_valid("".join(groups[first : last + 1])):
+                found.append((first, last))
+    return found
+
+
+def _runs(text: str) -> Iterator[tuple[re.Match[str], str, list[str], int]]:
+    """Each run of digit groups: its match, the run without a glued letter, its groups and
+    how many of them may be part of a PAN (not a last group glued to a letter)."""
+    for match in _RUN.finditer(text):
+        glued = match.group("glued")
+        run = match.group(0)[:-1] if glued else match.group(0)
+        groups = _SEPARATOR.split(run)
+        yield match, run, groups, len(groups) - 1 if glued else len(groups)
+
+
+def card_numbers_in_text(text: str) -> list[str]:
+    """The digits of every span mask_card_numbers_in_text masks, in order of position."""
+    return [
+        "".join(groups[first : last + 1])
+        for _, _, groups, usable in _runs(text)
+        for first, last in _luhn_spans(groups, usable)
+    ]
+
+
+def _masked_run(run: str, groups: list[str], usable: int) -> str:
     """`run` (digit groups and their separators) with every Luhn-valid span of whole groups
     holding 13-19 digits masked."""
-    groups = _SEPARATOR.split(run)
     separators = _SEPARATOR.findall(run)
-    usable = len(groups) - 1 if glued_letter else len(groups)
-    hidden: set[int] = set()  # digit positions (in the run's digits) to show as '*'
     starts = [0]  # each group's first digit position
     for group in groups:
         starts.append(starts[-1] + len(group))
-    found: list[tuple[int, int]] = []  # spans of groups [first, last]
-    for first in range(usable):
-        for last in range(first, usable):
-            length = starts[last + 1] - starts[first]
-            if length > _MAX_DIGITS:
-                break
-            digits = "".join(groups[first : last + 1])
-            if length >= _MIN_DIGITS and luhn_valid(digits):
-                found.append((first, last))
-                hidden.update(range(starts[first] + _KEPT_BEFORE, starts[last + 1] - _KEPT_AFTER))
+    found = _luhn_spans(groups, usable)
+    hidden: set[int] = set()  # digit positions (in the run's digits) to show as '*'
+    for first, last in found:
+        hidden.update(range(starts[first] + _KEPT_BEFORE, starts[last + 1] - _KEPT_AFTER))
     if not found:
         return run
     # Overlapping spans are written as one stretch of digits (separators dropped, as
@@ -91,10 +116,9 @@ def mask_card_numbers_in_text(text: str | None) -> str | None:
     """`text` with every Luhn-valid 13-19 digit span (see the module docstring) masked."""
     if text is None:
         return None
-
-    def replace(match: re.Match[str]) -> str:
-        glued = match.group("glued")
-        run = match.group(0)[:-1] if glued else match.group(0)
-        return _masked_run(run, glued is not None) + (glued or "")
-
-    return _RUN.sub(replace, text)
+    out, end = [], 0
+    for match, run, groups, usable in _runs(text):
+        out += [text[end : match.start()], _masked_run(run, groups, usable)]
+        end = match.start() + len(run)  # a glued letter stays, as the text after the run
+    out.append(text[end:])
+    return "".join(out)

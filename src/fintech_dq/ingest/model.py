@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,7 +11,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 from fintech_dq import kept_rows
-from fintech_dq.masking import mask_card_numbers_in_text
+from fintech_dq.masking import card_numbers_in_text
 from fintech_dq.reference.card_schemes import schemes_matching
 
 SOURCE_FILE = "_source_file"
@@ -41,23 +39,13 @@ def sql_text(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-_MASKED_PAN = re.compile(r"(?<![0-9])[0-9]{6}\*{3,9}[0-9]{4}(?![0-9])")  # masking.mask_pan's
-
-
 def holds_card_number(text: str) -> bool:
     """Whether a name (a file's, a column's, a key's) or a control file's text holds an
-    unmasked card number: one the Python masker (fintech_dq.masking) masks, with a card
-    scheme's prefix and length (docs/rules.md, what counts as a card number). The same
+    unmasked card number: a span the Python masker (fintech_dq.masking) masks that has a
+    card scheme's prefix and length (docs/rules.md, what counts as a card number). The same
     reading as for values, so a file named by a Luhn-valid 14-digit timestamp (one in ten
-    are) does not block the batch when such a value in a column would not. The masked form
-    keeps the first six digits and the length, all the scheme test reads."""
-    masked = mask_card_numbers_in_text(text) or ""
-    if masked == text:
-        return False
-    new = Counter(_MASKED_PAN.findall(masked)) - Counter(_MASKED_PAN.findall(text))
-    if not new:  # masked in a form not recognised here: fail safe, count it
-        return True
-    return any(schemes_matching(m[:6] + "0" * (len(m) - 10) + m[-4:]) for m in new)
+    are) does not block the batch when such a value in a column would not."""
+    return any(schemes_matching(digits) for digits in card_numbers_in_text(text))
 
 
 def lines_schema(column_names: tuple[str, ...]) -> StructType:
