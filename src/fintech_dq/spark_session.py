@@ -56,6 +56,12 @@ _SIMPLE_PROVIDER = "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
 _TEMPORARY_PROVIDER = "org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider"
 
 
+# Only takes effect when this starts the JVM, as the class path below.
+_LOG_CONFIG_OPTION = "-Dlog4j2.configurationFile=" + (
+    Path(__file__).with_name("spark_log4j2.properties").as_uri()
+)
+
+
 def local_spark(app_name: str = "fintech-dq", cores: int | None = None) -> SparkSession:
     """Return a local SparkSession (reused when one is already active in this process)."""
     from pyspark.sql import SparkSession
@@ -71,7 +77,7 @@ def local_spark(app_name: str = "fintech-dq", cores: int | None = None) -> Spark
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")  # progress bars: stderr noise
         .config("spark.sql.shuffle.partitions", os.environ.get("FDQ_SHUFFLE_PARTITIONS", "8"))
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.driver.extraJavaOptions", f"-Duser.timezone=UTC {_LOG_CONFIG_OPTION}")
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
     )
     for key, value in REQUIRED_CONF.items():
