@@ -70,6 +70,33 @@ def test_acknowledge_and_resolve_follow_the_state_machine_and_are_audited(
     assert "source resent the file" in reason
 
 
+def test_a_senior_takes_over_an_acknowledged_alert_once_and_it_is_audited(
+    make_service: Any, clock: Any, dataset: str, locations: Any, local_stack: Any
+) -> None:
+    service = make_service(clock)
+    alert_id = service.handle_event(failed_event(dataset)).recorded.alert.alert_id
+    with pytest.raises(AlertError, match="only an ACKNOWLEDGED alert is taken over"):
+        service.take_over(alert_id, "carol", "mine")
+    service.acknowledge(alert_id, "alice", "looking at the quarantine")
+    seen_by_dave = service.store.require(alert_id)
+    clock.advance(minutes=30)
+    taken = service.take_over(alert_id, "carol", "alice is off shift")
+    assert (taken.state, taken.acknowledged_by) == (ACKNOWLEDGED, "carol")
+    assert (taken.acknowledge_reason, taken.acknowledged_at) == ("alice is off shift", clock.now)
+    assert taken.next_escalation_at is not None  # escalation goes on while unresolved
+    with pytest.raises(AlertError, match="already acknowledged by carol"):
+        service.take_over(alert_id, "carol", "again")
+    # dave read the alert while alice had it: carol's take-over is not overwritten
+    with pytest.raises(AlertError, match="changed meanwhile"):
+        service.store.take_over(seen_by_dave, "dave", "me", clock.now)
+    assert service.store.require(alert_id).acknowledged_by == "carol"
+    records = AuditTrail(locations, local_stack.settings).records("alerts")
+    taken_over = [r for r in records if r.subject["alert_id"] == alert_id]
+    assert [(r.action, r.actor) for r in taken_over][-1] == ("alert.taken_over", "carol")
+    assert taken_over[-1].details["from"] == "alice"
+    assert taken_over[-1].details["reason"] == "alice is off shift"
+
+
 def test_a_recurrence_after_resolve_reopens_and_pages_again(
     make_service: Any, clock: Any, dataset: str
 ) -> None:

@@ -54,7 +54,8 @@ def test_an_acknowledged_alert_mail_offers_no_ack_but_who_has_it_and_resolve() -
     body = Notification(acknowledged(), 2, "escalated").body
     assert "fdq alerts ack" not in body  # refused on an ACKNOWLEDGED alert
     assert "acked      by alice at 2026-11-28T09:05:00Z: looking at quarantine" in body
-    assert "owner      alice acknowledged it" in body
+    assert "owner      alice acknowledged it: ask them, or take it over:" in body
+    assert f"take over  fdq alerts take '{ALERT_ID}' --by <you> --reason <why>" in body
     assert f"resolve    fdq alerts resolve '{ALERT_ID}' --by <you> --reason <why>" in body
     sms = Notification(acknowledged(), 2, "escalated").sms
     assert "fdq alerts ack" not in sms and len(sms) <= SMS_LENGTH

@@ -102,14 +102,15 @@ class Notification:
 
 
 def _commands(alert: Alert) -> list[str]:
-    """The commands that work in the alert's state: `ack` only from OPEN (an acknowledged
-    alert refuses it; the next tier asks whoever acknowledged it, or resolves it)."""
+    """The commands that work in the alert's state: `ack` only from OPEN; an acknowledged
+    alert names its owner, whom the next tier asks, takes it over (`take`) or resolves it."""
     resolve = f"resolve    fdq alerts resolve '{alert.alert_id}' --by <you> --reason <why>"
     if alert.state == OPEN:
         return [f"ack        fdq alerts ack '{alert.alert_id}' --by <you> --reason <why>", resolve]
     if alert.state == ACKNOWLEDGED:
         who = alert.acknowledged_by or "someone"
-        return [f"owner      {who} acknowledged it: ask them, or once it is fixed:", resolve]
+        take = f"take over  fdq alerts take '{alert.alert_id}' --by <you> --reason <why>"
+        return [f"owner      {who} acknowledged it: ask them, or take it over:", take, resolve]
     return []
 
 

@@ -224,6 +224,13 @@ class AlertService:
         self._audit("alert.acknowledged", actor, alert, {"reason": reason})
         return alert
 
+    def take_over(self, alert_id: str, actor: str, reason: str) -> Alert:
+        seen = self.store.require(alert_id)
+        alert = self.store.take_over(seen, actor, reason, self.clock())
+        details = {"reason": reason, "from": seen.acknowledged_by}
+        self._audit("alert.taken_over", actor, alert, details)
+        return alert
+
     def resolve(self, alert_id: str, actor: str, reason: str) -> Alert:
         alert = self.store.resolve(alert_id, actor, reason, self.clock())
         self._audit("alert.resolved", actor, alert, {"reason": reason})

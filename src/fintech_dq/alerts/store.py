@@ -261,6 +261,28 @@ class AlertStore:
             now=now,
         )
 
+    def take_over(self, current: Alert, actor: str, reason: str, now: datetime) -> Alert:
+        """ACKNOWLEDGED -> ACKNOWLEDGED with another owner (a senior paged by an escalation
+        takes the alert from whoever acknowledged it); escalation goes on as before. Only
+        from the owner in `current` (as the caller read it): one who took it meanwhile is
+        not overwritten."""
+        alert_id = current.alert_id
+        if current.state != ACKNOWLEDGED:
+            raise AlertError(
+                f"{alert_id} is {current.state}; only an ACKNOWLEDGED alert is taken over "
+                "(an OPEN one is acknowledged: fdq alerts ack)"
+            )
+        if current.acknowledged_by == actor:
+            raise AlertError(f"{alert_id} is already acknowledged by {actor}")
+        return self._transition(
+            alert_id,
+            allowed=(ACKNOWLEDGED,),
+            target=ACKNOWLEDGED,
+            sets={"acknowledged_by": actor, "acknowledged_at": now, "acknowledge_reason": reason},
+            now=now,
+            expected={"acknowledged_by": current.acknowledged_by or ""},
+        )
+
     def resolve(self, alert_id: str, actor: str, reason: str, now: datetime) -> Alert:
         """OPEN/ACKNOWLEDGED -> RESOLVED: leaves the by-state schedule, nobody is paged again."""
         return self._transition(
@@ -281,7 +303,9 @@ class AlertStore:
         sets: dict[str, Any],
         now: datetime,
         remove: tuple[str, ...] = (),
+        expected: dict[str, str] | None = None,
     ) -> Alert:
+        """`expected`: attributes that must still hold these values (else AlertError)."""
         if not actor_and_reason_given(sets):
             raise AlertError("who and why are required")
         values: dict[str, Any] = {":target": target, ":now": format_time(now), ":one": 1}
@@ -298,6 +322,9 @@ class AlertStore:
             + ", ".join(f":a{i}" for i in range(len(allowed)))
             + ")"
         )
+        for index, (name, value) in enumerate((expected or {}).items()):
+            values[f":e{index}"] = value
+            condition += f" AND {name} = :e{index}"
         try:
             answer = self._dynamodb.update_item(
                 TableName=self.table_name,
@@ -314,6 +341,9 @@ class AlertStore:
             current = self.get(alert_id)
             if current is None:
                 raise AlertError(f"no alert {alert_id!r}") from None
+            if current.state in allowed and expected:
+                now_is = {name: getattr(current, name) for name in expected}
+                raise AlertError(f"{alert_id} changed meanwhile: {now_is}; look again") from None
             raise AlertError(
                 f"{alert_id} is {current.state}; it can become {target} only from "
                 f"{' or '.join(allowed)}"

@@ -40,6 +40,7 @@ def register(subparsers: Any) -> None:
 
     for verb, help_text in (
         ("ack", "acknowledge: someone is on it (repeats stop; escalation continues)"),
+        ("take", "take over an acknowledged alert from its owner (escalation continues)"),
         ("resolve", "resolve: fixed or accepted (no further notification)"),
     ):
         action = verbs.add_parser(verb, help=help_text)
@@ -118,6 +119,8 @@ def run_transition(args: argparse.Namespace) -> int:
     try:
         if args.transition == "ack":
             alert = service.acknowledge(args.alert_id, actor, reason)
+        elif args.transition == "take":
+            alert = service.take_over(args.alert_id, actor, reason)
         else:
             alert = service.resolve(args.alert_id, actor, reason)
     except AlertError as error:
