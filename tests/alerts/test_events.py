@@ -38,6 +38,7 @@ def test_the_six_event_types_are_the_documented_ones() -> None:
         "validation.failed",
         "batch.blocked",
         "sla.missed",
+        "run.failed",
         "alert.escalated",
     )
 

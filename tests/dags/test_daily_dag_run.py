@@ -136,15 +136,16 @@ def test_a_run_with_a_failed_task_is_failed_alerts_and_still_delivers_alerts(
     """A failed task makes the run red, though deliver_alerts (all_done) runs last and
     succeeds; a business date that is no date fails at once (AirflowFailException), not
     after retries that would hold the DAG's only run slot. The failure is alerted at once
-    (not hours later by the deadline): run_outcome emits validation.failed, status
-    run_failed, filed under the run's logical date (its conf names no readable day)."""
+    (not hours later by the deadline): run_outcome emits run.failed (its own alert, not
+    the day's validation.failed), filed under the run's logical date (its conf names no
+    readable day)."""
     run_day = date(2026, 3, 2)
     states = _run(daily_dag, run_day, business_date="2026-02-30")
     assert states["plan_run"] == "failed", states
     assert states["deliver_alerts"] == "success", states
     assert (states["run_outcome"], states["run"]) == ("failed", "failed"), states
     alerts = _alerts_of(local_stack, airflow_on_local_stack, run_day)
-    assert any(f"transactions/{run_day}/validation.failed" in a for a in alerts), alerts
+    assert any(f"transactions/{run_day}/run.failed" in a for a in alerts), alerts
     items = local_stack.client("dynamodb").scan(TableName=airflow_on_local_stack.alerts_table)
     [alert] = [
         i for i in items["Items"] if i["alert_id"]["S"].startswith(f"transactions/{run_day}")

@@ -330,7 +330,7 @@ def test_the_deadline_callback_sends_nothing_for_a_run_that_already_failed() -> 
     assert emit_sla_missed(context) == "no sla.missed: the run was already failed at its deadline"
 
 
-def test_a_failed_run_becomes_a_validation_failed_event_naming_the_failed_task() -> None:
+def test_a_failed_run_becomes_a_run_failed_event_naming_the_failed_task() -> None:
     from fintech_dq.orchestration.run_alerts import failed_tasks_of, run_failed_fields
 
     run = {
@@ -347,7 +347,7 @@ def test_a_failed_run_becomes_a_validation_failed_event_naming_the_failed_task()
     failed = failed_tasks_of(states, "manual__revA-bad", "run_outcome")
     assert failed == ["plan_run"]
     fields = run_failed_fields(run, failed, "http://af")
-    assert fields["event_type"] == "validation.failed"  # routed: validation-issue handler
+    assert fields["event_type"] == "run.failed"  # routed: alert dispatcher, its own alert
     assert fields["payload"]["status"] == "run_failed"
     assert fields["payload"]["failed_tasks"] == ["plan_run"]
     assert fields["business_date"] == date(2026, 11, 30)  # by when it was to run

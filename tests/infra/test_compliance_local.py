@@ -128,7 +128,7 @@ def test_deploy_reports_every_fill_in_and_every_gap(local_stack: Any) -> None:
     for expected in expected_gaps:
         assert any(expected in line for line in gaps), expected
     stand_ins = [line for line in lines if line.startswith(f"[{STAND_IN}]")]
-    assert len(stand_ins) == 3  # the three rules whose targets are functions
+    assert len(stand_ins) == 4  # the four rules whose targets are functions
 
 
 def test_every_stack_is_deployed_with_its_outputs(local_stack: Any) -> None:
@@ -490,6 +490,7 @@ def test_pipeline_events_are_routed_and_archived(local_stack: Any) -> None:
         "validation.failed": "validation-issue-handler",
         "batch.blocked": "validation-issue-handler",
         "sla.missed": "alert-dispatcher",
+        "run.failed": "alert-dispatcher",
     }
     for detail_type, function in routes.items():
         result = events.put_events(Entries=[{

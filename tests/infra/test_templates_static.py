@@ -424,6 +424,7 @@ def test_event_rules_route_the_pipeline_events(templates: dict) -> None:
         "validation.failed": "ValidationIssueHandler",
         "batch.blocked": "ValidationIssueHandler",
         "sla.missed": "AlertDispatcher",
+        "run.failed": "AlertDispatcher",
         "Object Created": "LandingEventsQueue",
     }
     schedule = events["EscalationSchedule"]["Properties"]

@@ -37,7 +37,7 @@ ESCALATION_CHECKER = "escalation-checker"
 ROUTES: dict[str, tuple[str, ...]] = {
     SCHEMA_CHANGE_PROCESSOR: ("schema.changed",),
     VALIDATION_ISSUE_HANDLER: ("validation.failed", "batch.blocked"),
-    ALERT_DISPATCHER: ("sla.missed",),
+    ALERT_DISPATCHER: ("sla.missed", "run.failed"),
 }
 """Which detail types each function takes (the EventBridge rules say the same)."""
 

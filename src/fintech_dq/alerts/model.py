@@ -16,7 +16,13 @@ from fintech_dq.events.model import PipelineEvent
 OPEN, ACKNOWLEDGED, RESOLVED = "OPEN", "ACKNOWLEDGED", "RESOLVED"
 STATES = (OPEN, ACKNOWLEDGED, RESOLVED)
 UNRESOLVED = (OPEN, ACKNOWLEDGED)
-ALERTING_EVENT_TYPES = ("schema.changed", "validation.failed", "batch.blocked", "sla.missed")
+ALERTING_EVENT_TYPES = (
+    "schema.changed",
+    "validation.failed",
+    "batch.blocked",
+    "sla.missed",
+    "run.failed",
+)
 """Event types that open an alert (validation.completed and alert.escalated never do)."""
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 """One fixed UTC format: stored times sort as text (the by-state index's range key)."""

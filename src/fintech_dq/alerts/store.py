@@ -497,9 +497,9 @@ def _values(values: dict[str, Any]) -> dict[str, Any]:
 def _details_of(event: PipelineEvent) -> dict[str, Any]:
     """What an operator needs from the event, kept small (DynamoDB items <= 400 KB)."""
     payload = event.payload
-    # dag_id, airflow_run_id: sla.missed's run as the Airflow UI names it
+    # dag_id, airflow_run_id: sla.missed's and run.failed's run as the Airflow UI names it
     keep = ("status", "counts", "failing_rules", "blocked_by", "decision", "breaking_changes",
-            "dag_id", "airflow_run_id")  # fmt: skip
+            "dag_id", "airflow_run_id", "failed_tasks")  # fmt: skip
     details = {k: payload[k] for k in keep if k in payload}
     details["last_event_type"] = event.event_type
     details["last_run_id"] = event.run_id

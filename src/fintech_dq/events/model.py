@@ -26,6 +26,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "validation.failed",
     "batch.blocked",
     "sla.missed",
+    "run.failed",
     "alert.escalated",
 )
 SEVERITIES: tuple[str, ...] = ("info", "warn", "error", "critical")

@@ -163,7 +163,7 @@ def mwaa_needs(locations: PipelineLocations, region: str, data_key_arn: str) -> 
         Need("cloudwatch:PutMetricData", "cloudwatch:PutMetricData", "*",
              "monitoring.publisher", {"cloudwatch:namespace": NAMESPACE}),
         Need("events:PutEvents", "events:PutEvents", arns.of("events", f"event-bus/{w.event_bus}"),
-             "events.publisher (run events, schema.changed, sla.missed)"),
+             "events.publisher (run events, schema.changed, sla.missed, run.failed)"),
         *[Need(f"glue:{a}", f"glue:{a}", arns.glue("crawler", w.crawler), "GlueCrawlerOperator")
           for a in ("GetCrawler", "StartCrawler")],
         *[Need(f"glue:{a}", f"glue:{a}", arns.glue("job", w.validation_job), "GlueJobOperator")

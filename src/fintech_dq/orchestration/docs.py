@@ -21,7 +21,7 @@ Checks one **business day** of card and payment transactions end to end.
   or `blocked`) is a *successful* run: the outcome is in the results, the report and the
   alerts. A red run means the pipeline itself could not do its job.
 * **A failed run** (the pipeline could not do its job) alerts at once: `run_outcome`
-  emits `validation.failed` with status `run_failed`, naming the failed task.
+  emits `run.failed`, naming the failed task: its own alert, apart from the day's data.
 * **Rerun** (Clear the whole run in the UI, or `airflow tasks clear`): a cleared run is a
   person's request, so it checks the day again even when its files are unchanged, and
   replaces that day's outputs; the events carry deterministic ids, so no alert is sent
@@ -122,9 +122,9 @@ TASKS = {
         "-> Lambda would), which open alerts and send the e-mails to the local inbox."
     ),
     "run_outcome": (
-        "Skipped unless a task failed. Then it emits `validation.failed` (status "
-        "`run_failed`, the failed task, a link to this run), which opens the day's alert at "
-        "once, and fails the run. (Locally deliver_alerts runs whatever happens, and Airflow "
+        "Skipped unless a task failed. Then it emits `run.failed` (the failed task, a link "
+        "to this run), which opens the day's run.failed alert at once, and fails the run. "
+        "(Locally deliver_alerts runs whatever happens, and Airflow "
         "judges a run by its last tasks.)"
     ),
     "escalation_check": (

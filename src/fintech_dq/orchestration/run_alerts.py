@@ -4,10 +4,10 @@ Both name the run as the Airflow UI does, link to it, and date it: the run's bus
 when it has one, else the date of its logical date (or of when it was to run), so that two
 broken runs of different days are two alerts rather than one `transactions/unknown/...`.
 
-A failed run is announced as `validation.failed` with `payload.status` `run_failed`: the
-event type the validation-issue rule already routes to the validation-issue handler (one
-alert per failed day, severity error), and the one a person watching the day's checks
-reads; its summary says plainly that the pipeline, not the data, failed.
+A failed run is announced as `run.failed` (`payload.status` `run_failed`), routed like
+`sla.missed` to the alert dispatcher: its own alert per day (severity error, runbook
+run-failed), apart from the day's `validation.failed` about the data, so neither hides in
+the other's recurrences; its summary says plainly that the pipeline, not the data, failed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from fintech_dq.orchestration.run_plan import RunPlanError, business_date_for, storage_run_id
 
-RUN_FAILED_EVENT = "validation.failed"
+RUN_FAILED_EVENT = "run.failed"
 RUN_FAILED_STATUS = "run_failed"
 
 
