@@ -32,6 +32,9 @@ from fintech_dq.masking import card_numbers_in_text, mask_card_numbers_in_text
         ("LH12 4111 1111 1111 1111", "LH12 411111******1111"),
         ("AB12 this card 4111111111111111", "AB12 this card 411111******1111"),
         ("x4111111111111111", "x4111111111111111"),  # glued to a letter: not a PAN
+        # ... but masked wherever the same number is found standing alone
+        ("4111111111111111/x4111111111111111", "411111******1111/x411111******1111"),
+        ("s3://b/4900 0000 7100 0031/a4900 0000 7100 0031v2", None),
         ("4111 1111 1111 1111x", "4111 1111 1111 1111x"),
         ("94111111111111111", "94111111111111111"),  # 17 digits, Luhn fails
         ("411111******1111", "411111******1111"),
@@ -43,7 +46,8 @@ def test_masks_every_pan(text: str, masked: str | None) -> None:
     result = mask_card_numbers_in_text(text)
     assert result is not None
     if masked is None:
-        assert "4111111111111111" not in result.replace(" ", "").replace("-", ""), result
+        for pan in ("4111111111111111", "4900000071000031"):
+            assert pan not in result.replace(" ", "").replace("-", ""), result
     else:
         assert result == masked
 
@@ -64,6 +68,24 @@ def test_card_numbers_in_text_are_what_the_masker_masks(text: str, found: list[s
     assert card_numbers_in_text(text) == found
     for digits in found:
         assert digits not in (mask_card_numbers_in_text(text) or "").replace("-", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "holds"),
+    [
+        ("4111111111111111 3", True),  # a PAN overlapping another Luhn-valid span
+        ("0379653-303337-5274169227.csv", True),  # a Diners number inside a longer run
+        ("92068549-52532094-346235923.csv", False),  # Luhn-valid spans, no card scheme
+        ("20261129120000.csv", False),  # a timestamp: 14 digits, no card scheme
+        ("4900000071000031v2.csv", False),  # glued to a letter, as for values
+    ],
+)
+def test_a_name_holds_a_card_number_when_a_masked_span_is_a_scheme_number(
+    name: str, holds: bool
+) -> None:
+    from fintech_dq.ingest.model import holds_card_number
+
+    assert holds_card_number(name) is holds
 
 
 def test_none_stays_none() -> None:

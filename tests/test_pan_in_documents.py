@@ -160,20 +160,28 @@ def test_the_batch_files_are_masked_once_as_in_the_results_document(
     from fintech_dq.engine.outputs import aliased_path, write_partition
 
     no_scheme = "s3://landing/day/1000000000000008.csv"
+    repeated = f"s3://landing/{FILE_PAN}/a{FILE_PAN}v2.csv"  # glued: masked as the folder's
     rows = spark.createDataFrame(
-        [(no_scheme, 1), (f"s3://landing/day/{FILE_PAN}.csv", 2), ("s3://landing/day/b.csv", 3)],
+        [
+            (no_scheme, 1),
+            (f"s3://landing/day/{FILE_PAN}.csv", 2),
+            ("s3://landing/day/b.csv", 3),
+            (repeated, 4),
+        ],
         "source_file string, source_line int",
     )
-    known = [no_scheme, "s3://landing/day/b.csv"]
+    known = [no_scheme, "s3://landing/day/b.csv", repeated]
     uri = write_partition(rows, str(tmp_path / "processed"), DAY, known)
     files = sorted(r["source_file"] for r in pq.read_table(uri).to_pylist())
     assert files == [
+        "s3://landing/490000******0031/a490000******0031v2.csv",
         "s3://landing/day/100000******0008.csv",
         "s3://landing/day/[digits masked].csv",  # not a batch file
         "s3://landing/day/b.csv",
     ]
     uri = write_partition(rows, str(tmp_path / "unknown"), DAY)
     assert sorted(r["source_file"] for r in pq.read_table(uri).to_pylist()) == [
+        "s3://landing/[digits masked]/a[digits masked]v2.csv",
         "s3://landing/day/[digits masked].csv",
         "s3://landing/day/[digits masked].csv",
         "s3://landing/day/b.csv",

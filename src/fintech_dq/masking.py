@@ -64,11 +64,20 @@ def _runs(text: str) -> Iterator[tuple[re.Match[str], str, list[str], int]]:
 
 def card_numbers_in_text(text: str) -> list[str]:
     """The digits of every span mask_card_numbers_in_text masks, in order of position."""
-    return [
-        "".join(groups[first : last + 1])
-        for _, _, groups, usable in _runs(text)
-        for first, last in _luhn_spans(groups, usable)
-    ]
+    return [digits for digits, _ in _found(text)]
+
+
+def _found(text: str) -> list[tuple[str, str]]:
+    """Each masked span's digits and its text as written (separators included)."""
+    found = []
+    for _, run, groups, usable in _runs(text):
+        offsets = [0]  # each group's first character in the run (single-char separators)
+        for group in groups:
+            offsets.append(offsets[-1] + len(group) + 1)
+        for first, last in _luhn_spans(groups, usable):
+            written = run[offsets[first] : offsets[last] + len(groups[last])]
+            found.append(("".join(groups[first : last + 1]), written))
+    return found
 
 
 def _masked_run(run: str, groups: list[str], usable: int) -> str:
@@ -113,7 +122,10 @@ def _masked_run(run: str, groups: list[str], usable: int) -> str:
 
 
 def mask_card_numbers_in_text(text: str | None) -> str | None:
-    """`text` with every Luhn-valid 13-19 digit span (see the module docstring) masked."""
+    """`text` with every Luhn-valid 13-19 digit span (see the module docstring) masked, and
+    then every other occurrence of a number so found, as written or as bare digits, even
+    one glued to a letter or digit ("490000******0031/a4900000071000031.csv"): the Spark
+    mask (expressions.card_numbers.mask_card_numbers) replaces every occurrence too."""
     if text is None:
         return None
     out, end = [], 0
@@ -121,4 +133,8 @@ def mask_card_numbers_in_text(text: str | None) -> str | None:
         out += [text[end : match.start()], _masked_run(run, groups, usable)]
         end = match.start() + len(run)  # a glued letter stays, as the text after the run
     out.append(text[end:])
-    return "".join(out)
+    masked = "".join(out)
+    for digits, written in _found(text):
+        for shown_as in {written, digits}:
+            masked = masked.replace(shown_as, mask_pan(digits))
+    return masked

@@ -194,7 +194,8 @@ def validation_issue_handler(event: dict[str, Any], context: Any) -> dict[str, A
 
 @logger.inject_lambda_context(clear_state=True)
 def alert_dispatcher(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Two inputs: `sla.missed` from the bus, or a hand-over {"notification": {...}}."""
+    """Two inputs: `sla.missed` or `run.failed` from the bus, or a hand-over
+    {"notification": {...}}."""
     request = event.get("notification") if isinstance(event, dict) else None
     if request is None:
         return _handle_pipeline_event(ALERT_DISPATCHER, event)
