@@ -64,30 +64,31 @@ def _runs(text: str) -> Iterator[tuple[re.Match[str], str, list[str], int]]:
 
 def card_numbers_in_text(text: str) -> list[str]:
     """The digits of every span mask_card_numbers_in_text masks, in order of position."""
-    return [digits for digits, _ in _found(text)]
+    return [
+        digits
+        for _, run, groups, usable in _runs(text)
+        for digits, _ in _written(run, groups, _luhn_spans(groups, usable))
+    ]
 
 
-def _found(text: str) -> list[tuple[str, str]]:
-    """Each masked span's digits and its text as written (separators included)."""
-    found = []
-    for _, run, groups, usable in _runs(text):
-        offsets = [0]  # each group's first character in the run (single-char separators)
-        for group in groups:
-            offsets.append(offsets[-1] + len(group) + 1)
-        for first, last in _luhn_spans(groups, usable):
-            written = run[offsets[first] : offsets[last] + len(groups[last])]
-            found.append(("".join(groups[first : last + 1]), written))
-    return found
+def _written(run: str, groups: list[str], spans: list[tuple[int, int]]) -> list[tuple[str, str]]:
+    """Each span's digits and its text as written in `run` (separators included)."""
+    offsets = [0]  # each group's first character in the run (single-char separators)
+    for group in groups:
+        offsets.append(offsets[-1] + len(group) + 1)
+    return [
+        ("".join(groups[first : last + 1]), run[offsets[first] : offsets[last] + len(groups[last])])
+        for first, last in spans
+    ]
 
 
-def _masked_run(run: str, groups: list[str], usable: int) -> str:
-    """`run` (digit groups and their separators) with every Luhn-valid span of whole groups
-    holding 13-19 digits masked."""
+def _masked_run(run: str, groups: list[str], found: list[tuple[int, int]]) -> str:
+    """`run` (digit groups and their separators) with the spans `found` (_luhn_spans)
+    masked."""
     separators = _SEPARATOR.findall(run)
     starts = [0]  # each group's first digit position
     for group in groups:
         starts.append(starts[-1] + len(group))
-    found = _luhn_spans(groups, usable)
     hidden: set[int] = set()  # digit positions (in the run's digits) to show as '*'
     for first, last in found:
         hidden.update(range(starts[first] + _KEPT_BEFORE, starts[last + 1] - _KEPT_AFTER))
@@ -128,13 +129,15 @@ def mask_card_numbers_in_text(text: str | None) -> str | None:
     mask (expressions.card_numbers.mask_card_numbers) replaces every occurrence too."""
     if text is None:
         return None
-    out, end = [], 0
+    out, end, found = [], 0, []
     for match, run, groups, usable in _runs(text):
-        out += [text[end : match.start()], _masked_run(run, groups, usable)]
+        spans = _luhn_spans(groups, usable)
+        out += [text[end : match.start()], _masked_run(run, groups, spans)]
+        found += _written(run, groups, spans)
         end = match.start() + len(run)  # a glued letter stays, as the text after the run
     out.append(text[end:])
     masked = "".join(out)
-    for digits, written in _found(text):
+    for digits, written in found:
         for shown_as in {written, digits}:
             masked = masked.replace(shown_as, mask_pan(digits))
     return masked
