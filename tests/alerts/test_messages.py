@@ -50,7 +50,7 @@ def acknowledged() -> Alert:
     )
 
 
-def test_an_acknowledged_alert_mail_offers_no_ack_but_who_has_it_and_resolve() -> None:
+def test_an_acknowledged_alert_offers_no_ack_but_who_has_it_take_and_resolve() -> None:
     body = Notification(acknowledged(), 2, "escalated").body
     assert "fdq alerts ack" not in body  # refused on an ACKNOWLEDGED alert
     assert "acked      by alice at 2026-11-28T09:05:00Z: looking at quarantine" in body
@@ -59,7 +59,10 @@ def test_an_acknowledged_alert_mail_offers_no_ack_but_who_has_it_and_resolve() -
     assert f"resolve    fdq alerts resolve '{ALERT_ID}' --by <you> --reason <why>" in body
     sms = Notification(acknowledged(), 2, "escalated").sms
     assert "fdq alerts ack" not in sms and len(sms) <= SMS_LENGTH
-    assert sms.splitlines()[-1] == f"acked by alice; fdq alerts resolve '{ALERT_ID}' --reason ..."
+    assert sms.splitlines()[-1] == f"acked by alice; fdq alerts take '{ALERT_ID}' --reason ..."
+    repeat = Notification(acknowledged(), 1, "repeat").sms  # the owner's own tier
+    resolve = f"acked by alice; fdq alerts resolve '{ALERT_ID}' --reason ..."
+    assert repeat.splitlines()[-1] == resolve
 
 
 def test_an_open_alert_mail_offers_ack_and_resolve() -> None:

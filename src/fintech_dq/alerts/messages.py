@@ -49,7 +49,8 @@ class Notification:
     @property
     def sms(self) -> str:
         """What a phone shows: tier, severity, what happened, and how to acknowledge (the id
-        names the dataset, the business date and the issue). The summary is cut to fit one
+        names the dataset, the business date and the issue; of an acknowledged alert, its owner
+        and `take` when escalated, else `resolve`). The summary is cut to fit one
         segment, after masking (a cut card number would escape the mask); plain ASCII, so
         the phone network does not fall back to 70-character UCS-2 segments."""
         alert = self.alert
@@ -57,7 +58,9 @@ class Notification:
         ack = f"\nfdq alerts ack '{alert.alert_id}' --reason ..."
         if alert.state != OPEN:  # only an OPEN alert can be acknowledged
             who = _plain(alert.acknowledged_by or "someone")[:12]
-            ack = f"\nacked by {who}; fdq alerts resolve '{alert.alert_id}' --reason ..."
+            # An escalation pages the next tier, who takes it over; others resolve it.
+            verb = "take" if self.kind == "escalated" else "resolve"
+            ack = f"\nacked by {who}; fdq alerts {verb} '{alert.alert_id}' --reason ..."
         summary = _plain(mask_card_numbers_in_text(alert.summary) or alert.issue)
         room = SMS_LENGTH - len(head) - len(ack)
         if len(summary) > room:
