@@ -871,19 +871,14 @@ class _StackFiller:
         name = props["Name"]
         self.filled[logical] = name
         request = {k: v for k, v in props.items() if k != "Tags"}
-        try:
-            current = glue.get_crawler(Name=name)["Crawler"]
-        except glue.exceptions.EntityNotFoundException:
-            glue.create_crawler(**request)
-            verb = "crawler"
-        else:
-            changed = _changed_keys(current, request)
-            if changed:  # the emulator has no UpdateCrawler
-                glue.delete_crawler(Name=name)
-                glue.create_crawler(**request)
-                verb = f"crawler (re-created: {', '.join(changed)} changed)"
-            else:
-                verb = "crawler (in place)"
+        verb = _put_glue_resource(
+            "crawler",
+            lambda: glue.get_crawler(Name=name)["Crawler"],
+            lambda: glue.create_crawler(**request),
+            lambda: glue.delete_crawler(Name=name),
+            glue.exceptions.EntityNotFoundException,
+            request,
+        )
         targets = ", ".join(t["Path"] for t in props["Targets"].get("S3Targets", []))
         policy = props.get("SchemaChangePolicy", {})
         return [
@@ -908,19 +903,14 @@ class _StackFiller:
             request["ExecutionProperty"] = {
                 k: int(v) for k, v in request["ExecutionProperty"].items()
             }
-        try:
-            current = glue.get_job(JobName=name)["Job"]
-        except glue.exceptions.EntityNotFoundException:
-            glue.create_job(**request)
-            verb = "job"
-        else:
-            changed = _changed_keys(current, request)
-            if changed:  # the emulator has no UpdateJob
-                glue.delete_job(JobName=name)
-                glue.create_job(**request)
-                verb = f"job (re-created: {', '.join(changed)} changed)"
-            else:
-                verb = "job (in place)"
+        verb = _put_glue_resource(
+            "job",
+            lambda: glue.get_job(JobName=name)["Job"],
+            lambda: glue.create_job(**request),
+            lambda: glue.delete_job(JobName=name),
+            glue.exceptions.EntityNotFoundException,
+            request,
+        )
         return [
             self._done(
                 logical,
@@ -973,6 +963,29 @@ _COMPLETERS: dict[str, _Handler] = {
     "AWS::Lambda::Function": _StackFiller.complete_function,
     "AWS::Events::Rule": _StackFiller.complete_rule,
 }
+
+
+def _put_glue_resource(
+    kind: str,
+    get: Callable[[], dict[str, Any]],
+    create: Callable[[], Any],
+    delete: Callable[[], Any],
+    not_found: type[Exception],
+    request: dict[str, Any],
+) -> str:
+    """Creates a crawler or job, or re-creates it when a property changed (the emulator has
+    no UpdateCrawler or UpdateJob); returns what was done, for the deploy log."""
+    try:
+        current = get()
+    except not_found:
+        create()
+        return kind
+    changed = _changed_keys(current, request)
+    if not changed:
+        return f"{kind} (in place)"
+    delete()
+    create()
+    return f"{kind} (re-created: {', '.join(changed)} changed)"
 
 
 def _changed_keys(current: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
