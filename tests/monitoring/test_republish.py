@@ -14,28 +14,13 @@ from fintech_dq.monitoring import NAMESPACE, metrics_key, publish_run_metrics
 from fintech_dq.monitoring.publisher import results_sha256
 from fintech_dq.monitoring.run_metrics import metric_timestamp
 from fintech_dq.pipeline.locations import PipelineLocations
+from results_documents import results_document
 
 _names = itertools.count(1)
 
 
 def results(rows_in: int, quarantined: int, finished: datetime) -> dict[str, Any]:
-    return {
-        "dataset": "transactions",
-        "business_date": "2026-11-29",
-        "run_id": "manual__rerun-1",
-        "status": "passed_with_warnings",
-        "counts": {
-            "rows_in": rows_in,
-            "processed": rows_in - quarantined,
-            "quarantined": quarantined,
-            "rejected": 0,
-            "balanced": True,
-        },
-        "rule_results": [],
-        "duration_seconds": 12.5,
-        "finished_at": finished.isoformat(timespec="milliseconds"),
-        "metrics": {},
-    }
+    return results_document(rows_in, quarantined, finished, run_id="manual__rerun-1")
 
 
 def environment(local_emulator: Any) -> PipelineLocations:

@@ -13,40 +13,13 @@ from fintech_dq.audit import AuditTrail
 from fintech_dq.monitoring.publisher import results_sha256
 from fintech_dq.pipeline.locations import PipelineLocations
 from fintech_dq.pipeline.publish import publish_run
+from results_documents import results_document
 
 _names = itertools.count(1)
 
 
 def results(rows_in: int, quarantined: int, finished: datetime) -> dict[str, Any]:
-    return {
-        "dataset": "transactions",
-        "business_date": "2026-11-29",
-        "run_id": "manual__audit-1",
-        "status": "failed",
-        "status_reasons": ["quarantine rate above 5%"],
-        "blocked_by": [],
-        "rules": {"version": "1.2.0", "sha256": "ab" * 32},
-        "engine": {"name": "fintech-dq", "version": "0"},
-        "counts": {
-            "rows_in": rows_in,
-            "processed": rows_in - quarantined,
-            "quarantined": quarantined,
-            "rejected": 0,
-            "balanced": True,
-        },
-        "rule_results": [
-            {
-                "rule_id": "amount.positive",
-                "severity": "error",
-                "failures": quarantined,
-                "status": "failed",
-            },
-        ],
-        "outputs": {},
-        "duration_seconds": 3.0,
-        "finished_at": finished.isoformat(timespec="milliseconds"),
-        "metrics": {},
-    }
+    return results_document(rows_in, quarantined, finished, run_id="manual__audit-1")
 
 
 def test_one_audit_record_per_distinct_results_of_a_run(local_emulator: Any) -> None:
