@@ -181,6 +181,9 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("missing account", {"account_id": None}, {"account_id.required"}),
     ("missing customer", {"customer_id": None}, {"customer_id.required"}),
     ("missing transaction id", {"transaction_id": None}, {"transaction_id.required"}),
+    ("blank account", {"account_id": "   "}, {"account_id.required"}),
+    ("white-space customer", {"customer_id": "\t \u00a0"}, {"customer_id.required"}),
+    ("account with spaces around it", {"account_id": " AC123 "}, set()),
     ("short transaction id", {"transaction_id": "TX1"}, {"transaction_id.format"}),
     ("transaction id with space", {"transaction_id": "TX 2026112800"}, {"transaction_id.format"}),
     (
@@ -286,6 +289,11 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ),
     ("missing settlement amount", {"settlement_amount": None}, {NOT_VERIFIABLE}),
     ("purchase without merchant", {"merchant_id": None}, {"merchant_id.required_for_card_types"}),
+    (
+        "purchase with a blank merchant",
+        {"merchant_id": "  "},
+        {"merchant_id.required_for_card_types", "merchant_id.known"},
+    ),
     ("unknown merchant", {"merchant_id": "M9999"}, {"merchant_id.known"}),
     ("suspended merchant", {"merchant_id": "M0002"}, {"merchant_id.not_suspended"}),
     ("mcc with a letter", {"mcc": "54A1"}, {"mcc.format", "mcc.known"}),
@@ -431,6 +439,15 @@ def test_row_rule(
     row = case_results[case]
     broken = {v["rule_id"] for v in row["dq_violations"]}
     assert broken == expected, [v["message"] for v in row["dq_violations"]]
+
+
+def test_a_blank_value_is_said_to_be_blank(case_results: dict[str, Any]) -> None:
+    messages = {v["rule_id"]: v["message"] for v in case_results["blank account"]["dq_violations"]}
+    assert messages == {"account_id.required": "account_id is blank"}
+    merchant = case_results["purchase with a blank merchant"]["dq_violations"]
+    assert "merchant_id is blank for transaction_type 'PURCHASE'" in [
+        v["message"] for v in merchant
+    ]
 
 
 def test_messages_never_show_a_card_number(case_results: dict[str, Any]) -> None:
