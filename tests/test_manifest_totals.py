@@ -96,3 +96,25 @@ def test_a_file_whose_manifest_is_invalid_is_not_said_to_have_none(
             invalid,
         )
     assert outcomes["batch.manifest_valid"]["status"] == "failed"
+
+
+def test_totals_hold_every_plain_decimal_however_many_places_or_digits(
+    spark: Any, transactions_rules: Any, tmp_path: Path
+) -> None:
+    """The contract: totals over every record whose amount parses. Amounts the type refuses
+    (13 places, 30 integer digits: beyond decimal(38,12)) are quarantined, and still
+    counted in the file's totals, exactly; '1e3' does not parse and is not counted."""
+    day = tmp_path / "day"
+    day.mkdir()
+    header = ",".join(c.name for c in transactions_rules.columns)
+    amounts = ["10.00", "0.0000000000001", " 123456789012345678901234567890 ", "1e3"]
+    lines = [
+        RECORD.format(n=n).replace(",10.00,USD,", f",{a},USD,", 1) for n, a in enumerate(amounts)
+    ]
+    (day / "a-001.csv").write_text("\n".join([header, *lines]) + "\n")
+    total = "123456789012345678901234567900.0000000000001"
+    manifest = {"file": "a-001.csv", "record_count": 4, "totals": {"USD": total}}
+    (day / "a-001.csv.manifest.json").write_text(json.dumps(manifest))
+    outcomes = _outcomes(spark, transactions_rules, day, tmp_path / "out")
+    assert outcomes["batch.manifest_totals"]["status"] == "passed"
+    assert outcomes["status"] != "blocked"
