@@ -127,7 +127,7 @@ def test_results_document_is_written_and_complete(two_days: dict[str, Any]) -> N
     assert on_disk["run_id"] == result.document["run_id"]
     assert {i["format"] for i in on_disk["inputs"]} == {"csv", "jsonl", "parquet"}
     assert all(len(i["sha256"]) == 64 and i["manifest"] for i in on_disk["inputs"])
-    assert on_disk["rules"]["version"] == "1.2.0"
+    assert on_disk["rules"]["version"] == "1.3.0"
     failing = [r for r in on_disk["rule_results"] if r["failures"] and r["severity"] == "error"]
     assert failing and all(r["samples"] for r in failing)
     assert set(on_disk["metrics"]["amount_totals"]) >= {"EUR", "USD"}

@@ -150,9 +150,8 @@ NOT_CARD_NUMBERS = [
     "x4111111111111111",  # glued to letters
     "4111111111111111x",
     "94111111111111111",  # part of a longer number
-    "1764288000000",  # 13 digits passing Luhn, no scheme prefix
-    "7000 0000 0000 0005",  # Luhn-valid, no scheme
-    "411111111111111",  # Visa prefix but 15 digits (Luhn-valid)
+    "1764288000000",  # 13 digits, Luhn fails
+    "411111111111111",  # 15 digits, Luhn fails
     "4111  1111 1111 1111",  # two spaces: not one grouping
     "",
 ]
@@ -170,8 +169,28 @@ def test_card_numbers_found(spark: SparkSession) -> None:
         "4222222222222": True,  # 13-digit Visa
         None: None,
     }
+    expected |= {text: True for text in LUHN_NUMBERS_OF_NO_SCHEME}
     expected |= {text: False for text in NOT_CARD_NUMBERS}
     assert_results(spark, contains_unmasked_card_number, expected)
+
+
+# The contract: "13 to 19 digits passing the Luhn check". These have no card scheme's
+# prefix and length, so the scan of amounts and timestamps (scheme=True) passes them.
+LUHN_NUMBERS_OF_NO_SCHEME = [
+    "7000 0000 0000 0005",
+    "account 1234567812345670",
+    "411111111111116",  # a Visa prefix, but 15 digits
+    "411111111111111118",  # 18 digits
+    "12345678901237",
+    "1764288000003",  # an epoch time in milliseconds
+]
+
+
+def test_with_scheme_only_numbers_of_a_card_scheme_are_found(spark: SparkSession) -> None:
+    expected: dict[str | None, Any] = {pan: True for pan in TEST_PANS}
+    expected |= {"4111-1111-1111-1111": True, "3782 822463 10005": True, None: None}
+    expected |= {text: False for text in [*LUHN_NUMBERS_OF_NO_SCHEME, *NOT_CARD_NUMBERS]}
+    assert_results(spark, lambda t: contains_unmasked_card_number(t, scheme=True), expected)
 
 
 # Tokens of "two letters + two digits" that are not (valid) printed IBANs hide nothing.
@@ -495,6 +514,13 @@ def test_parse_timestamp_strictly(spark: SparkSession) -> None:
         "2026-11-28T23:30:00-01:00": datetime(2026, 11, 29, 0, 30),
         "2024-02-29T00:00:00Z": datetime(2024, 2, 29),  # leap day
         "2026-11-28T10:00:00+14:00": datetime(2026, 11, 27, 20),
+        # ISO 8601's other extended forms: a decimal comma, a time to the minute
+        "2026-11-28T10:00:00,5Z": datetime(2026, 11, 28, 10, 0, 0, 500000),
+        "2026-11-28T10:00Z": datetime(2026, 11, 28, 10),
+        "2026-11-28 10:30+01:00": datetime(2026, 11, 28, 9, 30),
+        "2026-02-29T10:00Z": None,  # not a real day, in the other form too
+        "2026-11-28T10:00:00,1234567Z": None,
+        "2026-11-28T10:00,5Z": None,  # a fraction of a minute
         "2026-11-28T10:00:00": None,  # no offset
         "2026-11-28T10:00:00.1234567Z": None,  # below microseconds
         "2026-02-30T10:00:00Z": None,
@@ -506,7 +532,6 @@ def test_parse_timestamp_strictly(spark: SparkSession) -> None:
         "2026-11-28T10:00:60Z": None,  # no leap seconds
         "2026-11-28T10:00:00+15:00": None,
         "2026-11-28T10:00:00+02:60": None,
-        "2026-11-28T10:00Z": None,  # seconds required
         "2026-11-28T10:00:00+0200": None,
         "2026-11-28t10:00:00z": None,
         "2026-11-28": None,
@@ -538,9 +563,14 @@ def test_timestamp_text_problem(spark: SparkSession) -> None:
         "2026-11-28T10:00:00.1234567Z": (
             "'2026-11-28T10:00:00.1234567Z' has more than 6 fractional-second digits"
         ),
-        "2026-11-28T10:00:00,5Z": (
-            "'2026-11-28T10:00:00,5Z' has a comma before the fraction of a second: ISO 8601 "
-            "allows it, the contract wants a point (hh:mm:ss.ffffff)"
+        "2026-11-28T10:00:00,5Z": None,
+        "2026-11-28T10:00": "'2026-11-28T10:00' has no UTC offset (Z or +hh:mm)",
+        "2026-11-28T10:00+0100": (
+            "'2026-11-28T10:00+0100' has UTC offset +0100 without a colon: "
+            "it must be written +01:00"
+        ),
+        "2026-11-28T10:00:00,1234567Z": (
+            "'2026-11-28T10:00:00,1234567Z' has more than 6 fractional-second digits"
         ),
         "": "'' is empty",
         "yesterday": (

@@ -6,6 +6,7 @@ parametrised test then asserts the exact set of rule ids its row broke.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -320,6 +321,21 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
         {"mcc.format", "mcc.known", "card_number.unmasked"},
     ),
     ("luhn-failing digits are not a card", {"account_id": "4111111111111112"}, set()),
+    (  # the contract: 13 to 19 digits passing Luhn, card scheme or not
+        "Luhn-valid digits of no card scheme in a text column",
+        {"account_id": "1234567812345670"},
+        {"card_number.unmasked"},
+    ),
+    (
+        "15 Luhn-valid digits in card_pan",
+        {"card_pan": "411111111111116"},
+        {"card_pan.masked", "card_number.unmasked"},
+    ),
+    (  # amounts and timestamps: only a card scheme's numbers (a large amount is no card)
+        "a large fee passing Luhn, of no card scheme",
+        {"fee_amount": "1234567812345670"},
+        {"fee_amount.not_above_amount"},
+    ),
     ("badly masked pan", {"card_pan": "4111********1111"}, {"card_pan.masked"}),
     (
         "transfer without IBAN",
@@ -366,6 +382,11 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
         {"created_at.in_business_window"},
     ),
     ("timestamp without offset", {"created_at": "2026-11-28T10:00:00"}, {"created_at.type"}),
+    (  # ISO 8601's extended format given to the minute, and with a decimal comma
+        "timestamps to the minute and with a comma",
+        {"created_at": "2026-11-28T10:00Z", "settled_at": "2026-11-28T11:00:00,25+01:00"},
+        set(),
+    ),
     ("impossible hour", {"created_at": "2026-11-28 25:00"}, {"created_at.type"}),
     ("authorized with settlement time", {"status": "AUTHORIZED"}, {"settled_at.only_when_settled"}),
     ("settled without settlement time", {"settled_at": None}, {"settled_at.required_when_settled"}),
@@ -475,6 +496,21 @@ def test_an_unmasked_card_number_is_said_to_be_one_though_shown_masked(
     assert message("badly masked pan") == (
         "'4111********1111' does not match card_pan format ^[0-9]{6}[*]{2,9}[0-9]{4}$"
     )
+
+
+def test_a_rules_file_can_require_a_card_scheme_in_text_too(
+    spark: Any, transactions_rules: Any, tmp_path: Path
+) -> None:
+    """require_card_scheme: for a sender whose own 16-digit account numbers pass Luhn."""
+    rule = transactions_rules.rule("card_number.unmasked")
+    scheme = replace(rule, params={**rule.params, "require_card_scheme": True})
+    rows = tuple(scheme if r is rule else r for r in transactions_rules.row_rules)
+    rules = replace(transactions_rules, row_rules=rows)
+    cases = [{"account_id": "1234567812345670"}, {"account_id": "4111111111111111"}]
+    rows_in = [{**CLEAN, **c, "transaction_id": f"TX20261128S{i:05d}"} for i, c in enumerate(cases)]
+    checked = _violations(spark, rules, rows_in, tmp_path)
+    broken = [{v["rule_id"] for v in row["dq_violations"]} for row in checked]
+    assert broken == [set(), {"card_number.unmasked"}]
 
 
 def test_typed_values_are_exact_decimals(case_results: dict[str, Any]) -> None:

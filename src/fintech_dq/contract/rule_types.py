@@ -131,6 +131,7 @@ ROW_RULE_TYPES: dict[str, dict[str, Any]] = {
         "required": ["columns"],
         "properties": {
             "columns": {"oneOf": [{"const": "all_text"}, STRING_LIST]},
+            "require_card_scheme": BOOLEAN,
         },
     },
     "iban": {"required": ["column"], "properties": {"column": STRING}},

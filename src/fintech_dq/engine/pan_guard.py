@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from fintech_dq.checks.base import MASKED_PREFIX, PAN_FOUND, PANS
+from fintech_dq.checks.base import MASKED_PREFIX, PAN_FOUND, PANS, has_typed_copy
 from fintech_dq.contract import DatasetRules
 from fintech_dq.expressions.card_numbers import (
     MIN_PAN_DIGITS,
@@ -134,20 +134,21 @@ def _shown(text: str) -> str:
     return mask_card_numbers_in_text(text) or text
 
 
-def rejected_line_has_card_number() -> Column:
+def rejected_line_has_card_number(scheme: bool = False) -> Column:
     """Whether a rejected line's raw text (ingest.RawBatch.rejected) holds a card number:
-    counted here, and its raw bytes withheld in the rejected output (engine.outputs)."""
-    return F.coalesce(contains_unmasked_card_number(F.col("raw_text")), F.lit(False))
+    counted here, and its raw bytes withheld in the rejected output (engine.outputs, as
+    the contract reads a card number, whatever the rules ask)."""
+    return F.coalesce(contains_unmasked_card_number(F.col("raw_text"), scheme), F.lit(False))
 
 
-def rejected_figures(rejected: DataFrame) -> RejectedFigures:
+def rejected_figures(rejected: DataFrame, scheme: bool = False) -> RejectedFigures:
     """One aggregation over the rejected lines (ingest.RawBatch.rejected): count per file,
-    and the lines whose raw text holds a card number. Only rejected lines are scanned here,
-    a few in a day; the records' scan is with_pan_scan's."""
+    and the lines whose raw text holds a card number (scheme: card_scheme_required). Only
+    rejected lines are scanned here, a few in a day; the records' scan is with_pan_scan's."""
     flagged = rejected.select(
         "source_file",
         "source_line",
-        rejected_line_has_card_number().alias("pan"),
+        rejected_line_has_card_number(scheme).alias("pan"),
     )
     rows = (
         flagged.groupBy("source_file")
@@ -195,17 +196,33 @@ def scans_outside_contract(rules: DatasetRules) -> bool:
     )
 
 
+def card_scheme_required(rules: DatasetRules) -> bool:
+    """Whether text must also have a card scheme's prefix and length to count as a card
+    number: only when every unmasked_card_number rule asks for it (`require_card_scheme`,
+    for a sender whose own long identifiers pass Luhn); the contract does not."""
+    rules_of_type = [r for r in rules.row_rules if r.type == "unmasked_card_number"]
+    return bool(rules_of_type) and all(
+        bool(r.params.get("require_card_scheme", False)) for r in rules_of_type
+    )
+
+
 def with_pan_scan(records: DataFrame, rules: DatasetRules) -> DataFrame:
+    """Adds PANS (every card number found in the row) and PAN_FOUND, and each column's
+    masked copy where one was found. Text columns (and what lies outside the contract) are
+    scanned as the contract says; amounts and timestamps, which it does not ask to scan, for
+    numbers of a card scheme only (a large amount passes Luhn one time in ten)."""
     if OUTSIDE_CONTRACT not in records.columns:  # records not from ingest (tests, tools)
         records = records.withColumn(OUTSIDE_CONTRACT, F.lit(None).cast("string"))
+    typed = {c.name for c in rules.columns if has_typed_copy(c)}
     names = scanned_columns(rules)
+    text = [n for n in names if n not in typed]
     if scans_outside_contract(rules):
-        names.append(OUTSIDE_CONTRACT)  # null for files with nothing outside: no cost
-    joined = F.concat_ws(  # skips the nulls
-        COLUMN_BREAK,
-        *[F.when(F.octet_length(F.col(n)) >= MIN_PAN_DIGITS, F.col(n)) for n in names],
-    )
-    scanned = records.select("*", unmasked_card_numbers(joined).alias(PANS))
+        text.append(OUTSIDE_CONTRACT)  # null for files with nothing outside: no cost
+    found = unmasked_card_numbers(_joined(text), card_scheme_required(rules))
+    numbers = [n for n in names if n in typed]
+    if numbers:
+        found = F.concat(found, unmasked_card_numbers(_joined(numbers), scheme=True))
+    scanned = records.select("*", found.alias(PANS))
     scanned = scanned.select("*", (F.size(F.col(PANS)) > 0).alias(PAN_FOUND))
     return scanned.select(
         "*",
@@ -213,6 +230,14 @@ def with_pan_scan(records: DataFrame, rules: DatasetRules) -> DataFrame:
             F.when(F.col(PAN_FOUND), _replace_found(c.name)).alias(MASKED_PREFIX + c.name)
             for c in rules.columns
         ],
+    )
+
+
+def _joined(names: list[str]) -> Column:
+    """The columns' values long enough to hold a PAN, joined by COLUMN_BREAK (nulls skipped)."""
+    return F.concat_ws(
+        COLUMN_BREAK,
+        *[F.when(F.octet_length(F.col(n)) >= MIN_PAN_DIGITS, F.col(n)) for n in names],
     )
 
 

@@ -59,6 +59,7 @@ from fintech_dq.engine.pan_guard import (
     NamesWithCardNumbers,
     RejectedFigures,
     card_numbers_in_names,
+    card_scheme_required,
     rejected_figures,
     with_pan_scan,
 )
@@ -150,7 +151,7 @@ def _validate_read_batch(
     try:
         figures = compute_figures(kept, rules, compiled, AMOUNT_COLUMN, CURRENCY_COLUMN)
         phases.mark("check_and_aggregate")
-        rejected_lines = rejected_figures(batch.rejected)
+        rejected_lines = rejected_figures(batch.rejected, card_scheme_required(rules))
         rejected_by_file = rejected_lines.by_file
         names = card_numbers_in_names(batch.files, batch.findings)
 

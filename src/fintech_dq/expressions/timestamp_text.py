@@ -1,10 +1,12 @@
 """Strict reading of ISO 8601 timestamp text with an explicit UTC offset.
 
 Accepted: `YYYY-MM-DDThh:mm:ss[.f{1,6}]` with 'T' or a space, then `Z` or `±hh:mm`
-(offsets up to ±14:00, the widest in use), after trimming spaces. ISO 8601's comma as the
-decimal sign (10:00:00,5Z) is refused with its own message (the contract's form has a point,
-and accepting it would cost every row a rewrite before the CAST, for a form no sender of the
-contract writes). Read to TimestampType,
+(offsets up to ±14:00, the widest in use), after trimming spaces. ISO 8601's other forms of
+the extended format are read too: a comma as the decimal sign (10:00:00,5Z) and a time
+given to the minute (10:00Z, read as 10:00:00Z); they are rewritten to the first form before
+the CAST, and only a value that is not already in it pays for the rewrite. Refused, with
+their own messages: the basic-format offsets (+0100, +01), which ISO 8601 does not allow
+after an extended-format date and time. Read to TimestampType,
 which Spark holds as UTC instants (the session time zone is UTC).
 
 One regex checks the format and each field's range; the day of the month is checked
@@ -37,14 +39,18 @@ _OFFSET = r"(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)"
 # Java regexes; `\z` is the very end (`$` would allow a trailing newline).
 STRICT_TIMESTAMP_PATTERN = f"^{_DATE}[T ]{_TIME}{_FRACTION}{_OFFSET}\\z"
 # The general shape, to tell problems apart.
-_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
 _HAS_OFFSET = r"(Z|[+-][0-9]{2}:[0-9]{2})\z"
-# Offsets ISO 8601 also allows in its basic form (+0100, +01): the contract wants +01:00.
+# Basic-format offsets (+0100, +01): ISO 8601 does not put them after an extended-format
+# date and time; the message says how to write them.
 _OFFSET_NO_COLON = _SHAPE + r"[+-][0-9]{4}\z"
 _OFFSET_HOURS_ONLY = _SHAPE + r"[+-][0-9]{2}\z"
-_LONG_FRACTION = r"\.[0-9]{7,}"
-# ISO 8601 also allows a comma as the decimal sign (10:00:00,5); the contract wants a point.
-_COMMA_FRACTION = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]"
+_LONG_FRACTION = r"[.,][0-9]{7,}"
+# ISO 8601's other extended forms: a comma as the decimal sign, a time to the minute.
+_OTHER_ISO_PATTERN = (
+    f"^{_DATE}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](,[0-9]{{1,6}})?)?{_OFFSET}\\z"
+)
+_TO_THE_MINUTE = r"^(.{10}[T ][0-9]{2}:[0-9]{2})(?=[Z+-])"
 
 
 def _day_exists(text: Column) -> Column:
@@ -61,10 +67,17 @@ def _day_exists(text: Column) -> Column:
 
 
 def parse_timestamp(text: Column) -> Column:
-    """TimestampType (UTC) for a strict ISO 8601 timestamp with offset, else null."""
+    """TimestampType (UTC) for an ISO 8601 timestamp with offset (see above), else null."""
     trimmed = F.trim(text)
-    readable = F.when(trimmed.rlike(STRICT_TIMESTAMP_PATTERN), _day_exists(trimmed))
-    return F.when(readable, _read_as_utc(trimmed))
+    other = F.regexp_replace(F.replace(trimmed, F.lit(","), F.lit(".")), _TO_THE_MINUTE, "$1:00")
+    return F.when(trimmed.rlike(STRICT_TIMESTAMP_PATTERN), _read_if_real(trimmed)).when(
+        trimmed.rlike(_OTHER_ISO_PATTERN), _read_if_real(other)
+    )
+
+
+def _read_if_real(text: Column) -> Column:
+    """The instant of `text` (in the strict form) when its day exists, else null."""
+    return F.when(_day_exists(text), _read_as_utc(text))
 
 
 def _read_as_utc(text: Column) -> Column:
@@ -107,13 +120,6 @@ def timestamp_text_problem(text: Column, shown: Column | None = None) -> Column:
             trimmed.rlike(_OFFSET_HOURS_ONLY),
             _offset_written(
                 trimmed, 3, "without minutes", F.concat(trimmed.substr(-3, 3), F.lit(":00"))
-            ),
-        )
-        .when(
-            trimmed.rlike(_COMMA_FRACTION),
-            F.lit(
-                "has a comma before the fraction of a second: ISO 8601 allows it, the contract"
-                " wants a point (hh:mm:ss.ffffff)"
             ),
         )
         .when(~trimmed.rlike(_HAS_OFFSET), F.lit("has no UTC offset (Z or +hh:mm)"))

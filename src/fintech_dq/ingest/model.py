@@ -42,9 +42,10 @@ def sql_text(value: str) -> str:
 def holds_card_number(text: str) -> bool:
     """Whether a name (a file's, a column's, a key's) or a control file's text holds an
     unmasked card number: a span the Python masker (fintech_dq.masking) masks that has a
-    card scheme's prefix and length (docs/rules.md, what counts as a card number). The same
-    reading as for values, so a file named by a Luhn-valid 14-digit timestamp (one in ten
-    are) does not block the batch when such a value in a column would not."""
+    card scheme's prefix and length (docs/rules.md, what counts as a card number). Read as
+    amounts and timestamps are, not as text columns: names and manifests hold dates,
+    timestamps, counts and totals (a Luhn-valid 14-digit timestamp is one in ten), and the
+    contract's definition is of the text columns."""
     return any(schemes_matching(digits) for digits in card_numbers_in_text(text))
 
 

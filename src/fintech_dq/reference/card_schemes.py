@@ -1,8 +1,10 @@
 """Card schemes' IIN (BIN) prefix ranges and card number lengths.
 
-One in ten random digit strings passes the Luhn check; demanding a real scheme's prefix and
-length as well keeps account numbers, references and timestamps from being called card
-numbers. No widely used, maintained PyPI package carries this table (the small card
+One in ten random digit strings passes the Luhn check. Where the contract does not define
+a card number as just that (its definition is of text columns), a real scheme's prefix and
+length are demanded as well, so that large amounts, timestamps and the numbers in file
+names and manifests are not called card numbers (docs/rules.md; `require_card_scheme`
+extends it to text). No widely used, maintained PyPI package carries this table (the small card
 validator packages there are single-author and lag the schemes), so it is kept here: the
 schemes' published IIN ranges (ISO/IEC 7812 issuer identification numbers) as summarised
 in Wikipedia's "Payment card number" article, checked 2026-11-29. Smaller domestic
