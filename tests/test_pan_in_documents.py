@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from clean_row import ROW, validate_day
 from fintech_dq.cli import main
 from fintech_dq.sample import DefectMix, generate_day
 
@@ -280,3 +281,22 @@ def test_the_engines_own_figures_are_not_mistaken_for_card_numbers() -> None:
         "490000******0031": "1.00",
     }
     assert leaks(json.dumps(shown)) == []
+
+
+def test_a_card_number_keyed_into_the_only_amount_of_a_currency_is_not_its_total(
+    spark: Any, transactions_rules: Any, tmp_path: Path
+) -> None:
+    """The batch is blocked; the JPY total would be the card number itself: it is withheld
+    (null), while other totals stay exact (large totals of a clean batch are never masked)."""
+    day = tmp_path / "day"
+    day.mkdir()
+    jpy = {**ROW, "transaction_id": "TXPANAMT01", "amount": "4111111111111111", "currency": "JPY"}
+    jpy |= {"settlement_currency": "JPY", "settlement_amount": "4111111111111111"}
+    rows = [ROW, jpy]
+    lines = [",".join(ROW), *[",".join(r[c] for c in ROW) for r in rows]]
+    (day / "cardnet-001.csv").write_text("\n".join(lines) + "\n")
+    document = validate_day(spark, transactions_rules, day, tmp_path / "out")
+    assert document["status"] == "blocked"
+    assert document["metrics"]["amount_totals"] == {"JPY": None, "USD": "10"}
+    written = (tmp_path / "out" / "results").rglob("results.json")
+    assert all("4111111111111111" not in path.read_text() for path in written)

@@ -76,6 +76,7 @@ from fintech_dq.engine.results import (
 )
 from fintech_dq.engine.typed_columns import with_typed_columns
 from fintech_dq.ingest import FileFinding, RawBatch, read_batch
+from fintech_dq.ingest.model import holds_card_number
 from fintech_dq.masked_documents import masked_results
 from fintech_dq.spark_session import apply_required_conf
 
@@ -261,7 +262,10 @@ def _validate_read_batch(
             "quarantine_rate": _rate(counts.quarantined, counts.rows_in),
             "rejected_rate": _rate(counts.rejected, counts.rows_in),
             "null_rates": {c: _rate(nulls.get(c, 0), rows) for c in rules.column_names},
-            "amount_totals": _totals(figures.amount_totals_by_currency()),
+            "amount_totals": _totals(
+                figures.amount_totals_by_currency(),
+                withhold_card_numbers=_found_card_number(outcomes),
+            ),
             "processed_amount_totals": _totals(
                 figures.amount_totals_by_currency(processed_only=True) if not blocked_by else {}
             ),
@@ -409,8 +413,21 @@ def _rate(part: int, whole: int) -> float:
     return round(part / whole, 6) if whole else 0.0
 
 
-def _totals(totals: dict[str, Any]) -> dict[str, str]:
-    return {currency: plain_decimal(value) for currency, value in sorted(totals.items())}
+def _totals(totals: dict[str, Any], withhold_card_numbers: bool = False) -> dict[str, str | None]:
+    """Totals as exact decimal text. withhold_card_numbers (the batch holds a card number):
+    a total whose digits are a card scheme's number is null, since a card number keyed into
+    `amount` is its currency's total when it is the only amount (results documents keep
+    metric values unmasked: a large VND total looks like a card number as often)."""
+    shown: dict[str, str | None] = {}
+    for currency, value in sorted(totals.items()):
+        text = plain_decimal(value)
+        withheld = withhold_card_numbers and holds_card_number(text)
+        shown[currency] = None if withheld else text
+    return shown
+
+
+def _found_card_number(outcomes: list[RuleOutcome]) -> bool:
+    return any(o.rule.type == "unmasked_card_number" and o.status == "failed" for o in outcomes)
 
 
 class _PhaseClock:
