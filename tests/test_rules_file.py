@@ -129,6 +129,17 @@ def test_column_not_in_dataset() -> None:
     ]
 
 
+def test_a_broken_column_hides_no_problem_of_the_rules() -> None:
+    text = MINIMAL.replace("id: {type: string,", "id: {type: strin,")
+    text = text.replace("severity: error", "severity: eror") + "  - 42\n"
+    assert problems_of(text) == [
+        "demo.yaml:4:14: columns.id.type: 'strin' is not a column type: string, timestamp or "
+        "decimal(precision,scale) (did you mean 'string'?)",
+        "demo.yaml:13:5: rules[1]: 42 is not of type 'object'",
+        "demo.yaml:11:15: rules[0].severity: 'eror' is not one of warn, error, critical",
+    ]
+
+
 @pytest.fixture(scope="module")
 def java_regex() -> Iterator[StandaloneJavaRegex]:
     with standalone_java_regex() as compiler:

@@ -147,7 +147,10 @@ def load_rules_text(
     broken = _check_schema(document.value, TOP_LEVEL_SCHEMA, (), problems)
     if any(_breaks_frame(path) for path in broken):  # nothing sound to build the rules from
         raise RulesFileError(problems.items)
-    rules = _build(document.value, problems, text, source, java_regex)
+    # A broken column or rule entry is left out, and the rest still checked: every problem
+    # of the file is reported at once.
+    unusable = {path[:2] for path in broken}
+    rules = _build(document.value, problems, text, source, java_regex, unusable)
     if problems.items:
         raise RulesFileError(problems.items)
     return rules
@@ -189,8 +192,18 @@ def _check_schema(
 
 
 def _breaks_frame(path: tuple[str | int, ...]) -> bool:
-    """Whether a top-level structure problem at `path` leaves nothing to build rules from."""
-    return not path or path[0] in _FRAME_SECTIONS
+    """Whether a top-level structure problem at `path` leaves nothing to build rules from:
+    the file, or a whole section, not one column or rule of it."""
+    return (
+        not path
+        or (path[0] in _FRAME_SECTIONS and len(path) == 1)
+        or path[0]
+        not in (
+            *_FRAME_SECTIONS,
+            "schema_policy",
+            "outcome",
+        )
+    )
 
 
 def _report_unknown_keys(
@@ -213,6 +226,13 @@ def _describe(error: jsonschema.ValidationError, path: tuple[Any, ...], schema: 
         return f"{where}: {error.instance!r} is not one of {allowed}"
     if error.validator == "anyOf" and isinstance(error.instance, dict):
         return f"{where}: needs at least one of greater_than, at_least, less_than, at_most"
+    if error.validator == "pattern" and path[0] == "columns" and path[-1] == "type":
+        close = difflib.get_close_matches(str(error.instance), ["string", "timestamp"], n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return (
+            f"{where}: {error.instance!r} is not a column type: string, timestamp or "
+            f"decimal(precision,scale){hint}"
+        )
     return f"{where}: {error.message}"
 
 
@@ -231,7 +251,10 @@ def _build(
     text: str,
     source: str,
     java_regex: JavaRegexCompiler | None,
+    unusable: set[tuple[str | int, ...]],
 ) -> DatasetRules:
+    """The rules of a file whose frame is sound; entries at `unusable` paths (already
+    reported) are left out, the rest checked."""
     columns = tuple(
         ColumnSpec(
             name=name,
@@ -241,8 +264,9 @@ def _build(
             line=problems.document.where(("columns", name))[0],
         )
         for name, spec in raw["columns"].items()
+        if ("columns", name) not in unusable
     )
-    column_names = {column.name for column in columns}
+    column_names = set(raw["columns"])  # a broken column is still a column to the rules
     for column in columns:
         if column.kind == "decimal":
             precision, scale = column.precision_scale
@@ -252,10 +276,16 @@ def _build(
                 )
     generated = _generated_rules(columns)
     written_rows = _build_rules(
-        raw.get("rules", []), "rules", ROW_RULE_TYPES, column_names, problems, java_regex
+        raw.get("rules", []), "rules", ROW_RULE_TYPES, column_names, problems, java_regex, unusable
     )
     written_batch = _build_rules(
-        raw.get("batch_rules", []), "batch_rules", BATCH_RULE_TYPES, column_names, problems, None
+        raw.get("batch_rules", []),
+        "batch_rules",
+        BATCH_RULE_TYPES,
+        column_names,
+        problems,
+        None,
+        unusable,
     )
     seen: dict[str, int] = {}
     for rule in (*generated, *written_rows, *written_batch):
@@ -342,10 +372,13 @@ def _build_rules(
     column_names: set[str],
     problems: _Problems,
     java_regex: JavaRegexCompiler | None,
+    unusable: set[tuple[str | int, ...]],
 ) -> list[RuleSpec]:
     rules = []
     for index, item in enumerate(items):
         path: tuple[str | int, ...] = (section, index)
+        if path in unusable:  # not a mapping: already reported
+            continue
         rule_type = item.get("type")
         if rule_type not in registry:
             known = sorted(registry)
