@@ -80,6 +80,22 @@ def test_validate_refuses_a_missing_input_or_a_folder_without_data(
     assert not (tmp_path / "out").exists()
 
 
+def test_validate_refuses_a_run_id_holding_a_card_number(tmp_path: Path) -> None:
+    """It names a results folder kept 7 years and every written row: it cannot be masked."""
+    (tmp_path / "day").mkdir()
+    (tmp_path / "day" / "a.csv").write_text("transaction_id\n")
+    arguments = ["--dataset", "transactions", "--business-date", "2026-11-28"]
+    arguments += ["--input", str(tmp_path / "day"), "--out", str(tmp_path / "out")]
+    run_id = "4111 1111 1111 1111"
+    result = subprocess.run(
+        [*FDQ, "validate", *arguments, "--run-id", run_id], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "the run id holds a card number" in result.stderr
+    assert "1111 1111" not in result.stderr + result.stdout
+    assert not (tmp_path / "out").exists()
+
+
 def test_output_cut_short_by_its_reader_ends_quietly() -> None:
     """`fdq rules show | head -1`: no BrokenPipeError traceback, exit 141 like Unix tools."""
     read_end, write_end = os.pipe()

@@ -108,15 +108,18 @@ def run(args: argparse.Namespace) -> int:
     for path in args.input:
         if not Path(path).exists():
             raise CliError(f"input {path} does not exist")
-    request = ValidationRequest(
-        dataset=args.dataset,
-        business_date=args.business_date,
-        inputs=[str(p) for p in args.input],
-        outputs=OutputLocations.under(args.out.resolve()),
-        references=parse_references(args.reference),
-        run_id=args.run_id,
-        now=args.now,
-    )
+    try:
+        request = ValidationRequest(
+            dataset=args.dataset,
+            business_date=args.business_date,
+            inputs=[str(p) for p in args.input],
+            outputs=OutputLocations.under(args.out.resolve()),
+            references=parse_references(args.reference),
+            run_id=args.run_id,
+            now=args.now,
+        )
+    except ValueError as error:
+        raise CliError(str(error)) from error
     spark = local_spark("fdq-validate")
     try:
         result = validate_batch(spark, rules, request)

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from fintech_dq.masking import mask_card_numbers_in_text
+
 
 @dataclass(frozen=True)
 class OutputLocations:
@@ -49,6 +51,14 @@ class ValidationRequest:
     """Where ingest puts copies Spark must read instead of a delivered file (plain copies of
     damaged gzip files, ...): an s3:// prefix the cluster can read (the Glue job's TempDir),
     or None for a local temp directory. Deleted at the end of the run."""
+
+    def __post_init__(self) -> None:
+        # The run id names a folder of the 7-year results history and every written row
+        # (dq_run_id): it cannot be masked there, so it must not hold a card number.
+        if self.run_id is not None and mask_card_numbers_in_text(self.run_id) != self.run_id:
+            raise ValueError(
+                "the run id holds a card number (13-19 digits passing Luhn): choose another"
+            )
 
 
 @dataclass
