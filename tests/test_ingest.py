@@ -616,3 +616,16 @@ def test_discover_inputs(tmp_path: Path) -> None:
     for folder in ("empty", "manifests"):
         with pytest.raises(ValueError, match=f"input {tmp_path / folder} holds no data files"):
             discover_inputs([str(tmp_path / "a.jsonl"), str(tmp_path / folder)])
+
+
+def test_raw_bytes_are_base64_on_one_line(spark: Any) -> None:
+    """Spark 3.5's base64() breaks lines every 76 characters (MIME); rejected/ must not."""
+    from pyspark.sql import functions as F
+
+    from fintech_dq.ingest.text_lines import _plain_base64
+
+    data = bytes(range(256)) * 2
+    frame = spark.createDataFrame([(bytearray(data),)], "b binary")
+    encoded = frame.select(_plain_base64(F.col("b"))).first()[0]
+    assert "\n" not in encoded and "\r" not in encoded
+    assert base64.b64decode(encoded, validate=True) == data

@@ -135,8 +135,14 @@ def line_outcomes(lines: DataFrame, record_columns: Sequence[Column]) -> DataFra
         F.when(
             refused, F.when(bad, F.decode(value.cast("binary"), "UTF-8")).otherwise(value)
         ).alias(RAW_TEXT),
-        F.when(refused & bad, F.base64(value.cast("binary"))).alias(RAW_BASE64),
+        F.when(refused & bad, _plain_base64(value.cast("binary"))).alias(RAW_BASE64),
     )
+
+
+def _plain_base64(data: Column) -> Column:
+    """Base64 on one line: Spark 3.5's base64() is MIME's, a CRLF every 76 characters,
+    which strict decoders refuse."""
+    return F.regexp_replace(F.base64(data), "\r\n", "")
 
 
 def prefix_lines(prefix: bytes, is_all: bool) -> list[str]:
