@@ -134,6 +134,10 @@ def test_fdq_metrics_shows_metrics_and_bands(
     volume = next(x for x in shown.stdout.splitlines() if x.strip().startswith("volume "))
     assert "(7 days, all days)" in volume
     assert ("within band" if 295 <= rows_in <= 301 else "outside band") in volume
+    assert "e+" not in shown.stdout  # money as exact digits, never float notation
+    for currency, total in validated_run["metrics"]["amount_totals"].items():
+        line = next(x for x in shown.stdout.splitlines() if f"amount_total:{currency} " in x)
+        assert f" {total} " in line, line
 
 
 class _ListingTwice:

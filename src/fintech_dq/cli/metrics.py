@@ -33,6 +33,7 @@ def register(subparsers: Any) -> None:
 def run_metrics_command(args: argparse.Namespace) -> int:
     from fintech_dq.infra import aws
     from fintech_dq.monitoring import anomaly_bands
+    from fintech_dq.monitoring.bands import plain_figure
     from fintech_dq.monitoring.bucket_documents import results_history
     from fintech_dq.monitoring.readback import published_metrics
     from fintech_dq.pipeline.locations import PipelineLocations
@@ -68,15 +69,29 @@ def run_metrics_command(args: argparse.Namespace) -> int:
     if not summaries:
         print("  (none published)")
     for s in summaries:
-        shown = "-" if s.maximum is None else f"max {s.maximum:g}  sum {s.total:g}"
+        shown = (
+            "-"
+            if s.maximum is None or s.total is None
+            else f"max {_shown(s.maximum)}  sum {_shown(s.total)}"
+        )
         print(f"  {s.label:<34} {s.datapoints:>4} point(s)  {shown}  {s.unit or ''}")
     if bands:
         print(f"\nanomaly bands for {args.date} (median ± 3 × scaled MAD)")
         for b in bands:
             band = (
-                f"{b.band.low:.6g} .. {b.band.high:.6g} ({b.band.days} days, {b.band.basis})"
+                f"{plain_figure(b.band.low)} .. {plain_figure(b.band.high)} "
+                f"({b.band.days} days, {b.band.basis})"
                 if b.band
                 else "-"
             )
-            print(f"  {b.metric:<28} {b.value:>16.6g}  {band:<46} {b.verdict}")
+            print(f"  {b.metric:<28} {plain_figure(b.value):>16}  {band:<46} {b.verdict}")
     return 0
+
+
+def _shown(value: float) -> str:
+    """CloudWatch's double as plain digits (no exponent): its shortest exact form."""
+    from decimal import Decimal
+
+    from fintech_dq.monitoring.bands import plain_figure
+
+    return plain_figure(Decimal(repr(value)))

@@ -68,3 +68,12 @@ def band_of_values(values: list[Decimal], basis: str) -> Band:
     return Band(
         middle, middle - BAND_WIDTH * spread, middle + BAND_WIDTH * spread, len(values), basis
     )
+
+
+def plain_figure(value: Decimal) -> str:
+    """A figure or band edge as text for people: exact for whole numbers and money (no
+    exponent, no float rounding); six decimals for rates below 1,000."""
+    if abs(value) < 1000 and value != value.to_integral_value():
+        value = round(value, 6)
+    shown = format(value, "f")
+    return shown.rstrip("0").rstrip(".") if "." in shown else shown

@@ -9,6 +9,7 @@ from typing import Any
 
 from fintech_dq.masked_documents import masked, masked_results
 from fintech_dq.monitoring.anomalies import AnomalyBand, quarantine_rate
+from fintech_dq.monitoring.bands import plain_figure
 from fintech_dq.report.charts import Series, line_chart
 from fintech_dq.report.page import page, text
 
@@ -89,13 +90,14 @@ def _anomalies(bands: list[AnomalyBand]) -> str:
             band_cells = '<td colspan="3">too little history</td>'
         else:
             band_cells = (
-                f'<td class="num">{text(_plain(b.band.low))} to {text(_plain(b.band.high))}</td>'
-                f'<td class="num">{text(_plain(b.band.median))}</td>'
+                f'<td class="num">{text(plain_figure(b.band.low))} to '
+                f"{text(plain_figure(b.band.high))}</td>"
+                f'<td class="num">{text(plain_figure(b.band.median))}</td>'
                 f"<td>{b.band.days} days, {text(b.band.basis)}</td>"
             )
         rows.append(
             f'<tr data-metric="{text(b.metric)}"><td>{text(b.metric)}</td>'
-            f'<td class="num">{text(_plain(b.value))}</td>{band_cells}'
+            f'<td class="num">{text(plain_figure(b.value))}</td>{band_cells}'
             f'<td><span class="status {verdict}">{text(b.verdict)}</span></td></tr>'
         )
     return (
@@ -262,11 +264,3 @@ def _percent(value: Decimal | None) -> Decimal | None:
 
 def _decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
-
-
-def _plain(value: Decimal) -> str:
-    """Exact for whole numbers and money; six decimals for rates and band edges."""
-    if abs(value) < 1000 and value != value.to_integral_value():
-        value = round(value, 6)
-    shown = format(value, "f")
-    return shown.rstrip("0").rstrip(".") if "." in shown else shown
