@@ -72,3 +72,20 @@ def test_a_resent_file_is_named_and_its_rows_are_not_published_twice(
     assert counts["rows_in"] == 240
     assert counts["processed"] <= 120  # no transaction published twice
     assert counts["processed"] + counts["quarantined"] + counts["rejected"] == 240
+
+
+def test_a_day_without_records_and_without_history_is_not_a_silent_pass(
+    spark: Any, transactions_rules: Any, tmp_path: Path
+) -> None:
+    """A header-only delivery: nothing to quarantine, but 0 rows with no band to compare
+    with is said (batch.volume_band, a warning), not passed in silence."""
+    from clean_row import ROW, validate_day
+
+    day = tmp_path / "day"
+    day.mkdir()
+    (day / "cardnet-001.csv").write_text(",".join(ROW) + "\n")
+    document = validate_day(spark, transactions_rules, day, tmp_path / "out")
+    volume = _outcome(document, "batch.volume_band")
+    assert (volume["status"], document["status"]) == ("failed", "passed_with_warnings")
+    assert volume["details"][0].startswith("no records at all, and too little history")
+    assert document["counts"]["rows_in"] == 0

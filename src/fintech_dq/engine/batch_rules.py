@@ -175,6 +175,15 @@ def volume_band(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
     band = band_for(
         history, facts.business_date, lambda d: d.get("counts", {}).get("rows_in"), minimum
     )
+    if band is None and facts.rows_in == 0:  # not a silent pass: nothing says it is usual
+        return _result(
+            rule,
+            [
+                f"no records at all, and too little history to say whether that is usual "
+                f"(needs {minimum} earlier business days of metrics, found {len(facts.history)})"
+            ],
+            {"value": 0},
+        )
     if band is None:
         return _too_little_history(rule, facts, minimum)
     value = Decimal(facts.rows_in)
