@@ -72,6 +72,7 @@ def test_show_for_a_business_date_with_no_records_written_that_day_hints(
     assert [line.count('"run_id":"run-2026-11-30"') for line in about.stdout.splitlines()] == [1]
     none = show("--business-date", "2026-10-01")
     assert none.stdout == "" and "no runs records about business date 2026-10-01" in none.stderr
+    assert none.stderr.strip().endswith("they are about business dates 2026-11-29, 2026-11-30")
 
 
 def record_about(subject: object) -> AuditRecord:
@@ -91,3 +92,8 @@ def test_a_record_is_about_the_business_dates_its_subject_names() -> None:
     assert not record_about("transactions/2026-11-30").is_about(day)
     assert not record_about("transactions rules 1.0.0 -> 1.1.0").is_about(day)
     assert not record_about(None).is_about(day)
+    assert record_about(
+        range_subject("transactions", "2026-11-29", "2026-11-30")
+    ).business_days() == ("2026-11-29..2026-11-30")
+    assert record_about({"business_date": day}).business_days() == day
+    assert record_about("transactions rules 1.0.0 -> 1.1.0").business_days() is None

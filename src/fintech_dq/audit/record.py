@@ -43,6 +43,20 @@ class AuditRecord:
         """The date partition the record lives in (its recording day, UTC)."""
         return self.recorded_at[:10]
 
+    def business_days(self) -> str | None:
+        """The business date (or 'first..last' range) the record concerns, if any."""
+        subject = self.subject
+        if isinstance(subject, dict):
+            day = subject.get("business_date")
+            return str(day) if day else None
+        if not isinstance(subject, str):
+            return None
+        one = _ONE_DAY.search(subject)
+        if one:
+            return one.group(1)
+        span = _DAY_RANGE.search(subject)
+        return f"{span.group(1)}..{span.group(2)}" if span else None
+
     def is_about(self, business_date: str) -> bool:
         """Whether the record concerns that business date: a run or an alert of the day, the
         day's schema diff, or a reprocessing request whose range holds it."""

@@ -95,25 +95,36 @@ def run_show(args: argparse.Namespace) -> int:
     day = args.date.isoformat() if args.date else None
     shown = 0
     about = args.business_date.isoformat() if args.business_date else None
+    concerned: set[str] = set()  # the business dates the records read are about
     for record in trail.records(args.stream, day):
         if (args.run_id is None or record.run_id == args.run_id) and (
             about is None or record.is_about(about)
         ):
             print(record.to_json())
             shown += 1
+        elif about is not None and (days := record.business_days()):
+            concerned.add(days)
     if not shown:
         wanted = " of run " + args.run_id if args.run_id else ""
         wanted += f" about business date {about}" if about else ""
         hint = _nothing_shown_hint(args.stream, day, wanted, trail.days(args.stream))
+        if about is not None:
+            hint += f"; they are about business dates {_listed(sorted(concerned))}"
         print(hint, file=sys.stderr)
     return 0
+
+
+def _listed(days: list[str]) -> str:
+    if not days:
+        return "none (no record names one)"
+    return ", ".join(days) if len(days) <= 10 else f"{', '.join(days[:3])}, ..., {days[-1]}"
 
 
 def _nothing_shown_hint(stream: str, day: str | None, wanted: str, days: list[str]) -> str:
     """Why `audit show` printed nothing, and where the stream's records are."""
     if not days:
         return f"fdq audit show: stream {stream} holds no records"
-    held = ", ".join(days) if len(days) <= 10 else f"{', '.join(days[:3])}, ..., {days[-1]}"
+    held = _listed(days)
     where = f"{len(days)} day(s): {held}" if len(days) > 1 else held
     if day is None:
         return f"fdq audit show: no {stream} records{wanted}; the stream holds records of {where}"
