@@ -121,6 +121,9 @@ def test_fdq_report_builds_the_latest_run_of_a_day(
     assert made.returncode == 0, made.stderr
     assert f"report: s3://{built['locations'].audit_bucket}/{built['key']}" in made.stdout
     assert (tmp_path / built["key"]).read_text() == built["html"]  # written once, kept
+    index = tmp_path / index_key(built["locations"])
+    links = re.findall(r'href="([^"#]+\.html)"', index.read_text())
+    assert links and all((index.parent / unquote(link)).is_file() for link in links), links
     missing = run_fdq(*arguments[:-1], "2026-01-05", env=env, timeout=120)
     assert missing.returncode == 2 and "no results document for 2026-01-05" in missing.stderr
 

@@ -83,15 +83,20 @@ def publish_run_report(
     html = render_run_report(document, window, bands, diff, _relative(key, index_key(locations)))
     if not put_once(s3, locations.audit_bucket, key, html.encode(), HTML):
         html = s3.get_object(Bucket=locations.audit_bucket, Key=key)["Body"].read().decode()
-    index_html = _index(locations, s3, business_date, settings)
+    index_html, linked = _index(locations, s3, business_date, settings)
     s3.put_object(
         Bucket=locations.audit_bucket,
         Key=index_key(locations),
         Body=index_html.encode(),
         ContentType=HTML,
     )
-    if out_dir is not None:
-        for relative_key, content in ((key, html), (index_key(locations), index_html)):
+    if out_dir is not None:  # the index's other days too, so that none of its links breaks
+        copies = {key: html, index_key(locations): index_html}
+        for other in linked:
+            if other not in copies:
+                body = s3.get_object(Bucket=locations.audit_bucket, Key=other)["Body"].read()
+                copies[other] = body.decode()
+        for relative_key, content in copies.items():
             target = out_dir / relative_key
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(content, encoding="utf-8")
@@ -100,16 +105,18 @@ def publish_run_report(
 
 def _index(
     locations: PipelineLocations, s3: Any, until: date, settings: aws.AwsSettings | None
-) -> str:
-    """Days of the last INDEX_DAYS that have a report, each linked to its latest one."""
+) -> tuple[str, list[str]]:
+    """Days of the last INDEX_DAYS that have a report, each linked to its latest one; and the
+    keys of the reports it links to."""
     reported = set(list_keys(s3, locations.audit_bucket, reports_root(locations)))
-    runs = []
+    runs, linked = [], []
     for document in results_history(locations, until, INDEX_DAYS, settings):
         day = date.fromisoformat(str(document["business_date"]))
         key = locations.report_key(day, str(document["run_id"]))
         if key in reported:
             runs.append((document, _relative(index_key(locations), key)))
-    return render_index(locations.dataset, runs)
+            linked.append(key)
+    return render_index(locations.dataset, runs), linked
 
 
 def _relative(from_key: str, to_key: str) -> str:
