@@ -89,3 +89,26 @@ def test_a_day_without_records_and_without_history_is_not_a_silent_pass(
     assert (volume["status"], document["status"]) == ("failed", "passed_with_warnings")
     assert volume["details"][0].startswith("no records at all, and too little history")
     assert document["counts"]["rows_in"] == 0
+
+
+def test_in_a_blocked_batch_every_quarantined_row_says_the_batch_is_blocked(
+    spark: Any, transactions_rules: Any, tmp_path: Path
+) -> None:
+    """A file without `channel` blocks the batch; its rows' own failure (a null channel)
+    does not say why they are all held, so the blocking reason is on them too."""
+    import pyarrow.parquet as pq
+
+    from clean_row import ROW, validate_day
+
+    day = tmp_path / "day"
+    day.mkdir()
+    columns = [c for c in ROW if c != "channel"]
+    (day / "cardnet-001.csv").write_text(
+        ",".join(columns) + "\n" + ",".join(ROW[c] for c in columns) + "\n"
+    )
+    document = validate_day(spark, transactions_rules, day, tmp_path / "out")
+    assert document["status"] == "blocked"
+    rows = pq.read_table(document["outputs"]["quarantine"]).to_pylist()
+    assert [row["dq_rule_ids"] for row in rows] == [["channel.allowed", "batch.blocked"]]
+    held = rows[0]["dq_violations"][-1]["message"]
+    assert held == "held: the batch is blocked by batch.schema_breaking"

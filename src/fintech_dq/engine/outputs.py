@@ -105,7 +105,10 @@ def quarantine_rows(
     """Rows that broke an error or critical rule; with `held_by`, every row of the batch.
 
     A blocked batch publishes nothing, so its clean rows are held here too, with the
-    blocking rules as their reason: every row still ends in exactly one place.
+    blocking rules as their reason: every row still ends in exactly one place. Rows that
+    broke rules of their own get that reason too (a file without a column blocks the
+    batch, and its rows' own failures, a null in that column, do not say why they are all
+    here).
     """
     violations: Column = F.col(VIOLATIONS)
     if held_by:
@@ -115,7 +118,9 @@ def quarantine_rows(
             F.lit("held: the batch is blocked by " + ", ".join(held_by)).alias("message"),
         )
         rows = checked
-        violations = F.when(F.col(QUARANTINE_FLAG), violations).otherwise(F.array(held))
+        violations = F.when(F.col(QUARANTINE_FLAG), F.concat(violations, F.array(held))).otherwise(
+            F.array(held)
+        )
     else:
         rows = checked.where(F.col(QUARANTINE_FLAG))
     return rows.select(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from fintech_dq.contract import ColumnSpec
 from fintech_dq.ingest.inspection import Damage
 from fintech_dq.ingest.model import FileFinding, InputFile
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 def schema_findings(
@@ -41,7 +44,7 @@ def schema_findings(
             )
         findings.append(FileFinding(path, "schema_breaking", message, missing))
     if extra:
-        message = f"file {path}: columns not in the contract: {', '.join(extra)}"
+        message = f"file {path}: columns not in the contract: {_names(extra)}"
         if unsampled:
             message += (
                 f" (contract columns in no sampled record, read as null: {', '.join(unsampled)};"
@@ -49,6 +52,11 @@ def schema_findings(
             )
         findings.append(FileFinding(path, "schema_additive", message, extra))
     return findings
+
+
+def _names(names: tuple[str, ...]) -> str:
+    """Column names as found; one with spaces or other characters quoted (' channel ')."""
+    return ", ".join(n if _PLAIN_NAME.fullmatch(n) else repr(n) for n in names)
 
 
 def damage_finding(path: str, file_format: str, damage: Damage) -> FileFinding:
