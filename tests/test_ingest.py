@@ -607,6 +607,10 @@ def test_discover_inputs(tmp_path: Path) -> None:
     _write(tmp_path / "notes.txt", b"")
     with pytest.raises(ValueError, match=r"notes\.txt: unknown data file extension"):
         discover_inputs([str(tmp_path)])
+    _write(tmp_path / "b" / "y.csv.bz2", b"")  # every such file named at once
+    with pytest.raises(ValueError, match=r"notes\.txt: unknown .*; .*y\.csv\.bz2: unknown"):
+        discover_inputs([str(tmp_path)])
+    (tmp_path / "b" / "y.csv.bz2").unlink()
     with pytest.raises(ValueError, match="is a manifest"):
         discover_inputs([str(tmp_path / "a.jsonl.manifest.json")])
     # a folder with no data file (empty, or manifests only) is not a clean day of 0 rows

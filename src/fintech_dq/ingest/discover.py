@@ -56,6 +56,7 @@ def discover_delivery(paths: Sequence[str], inputs: Inputs | None = None) -> Del
     inputs = inputs or Inputs()
     found: dict[str, str] = {}
     manifests: dict[str, str] = {}
+    unknown: list[str] = []  # every file that is not a data file, said at once
     for given in paths:
         expanded = inputs.expand(given)
         is_file = expanded == [given]
@@ -64,11 +65,17 @@ def discover_delivery(paths: Sequence[str], inputs: Inputs | None = None) -> Del
             # An empty or wrong folder must not read as a clean day of zero rows.
             raise ValueError(f"input {given} holds no data files (.csv, .jsonl, .json, .parquet)")
         for path in data_files:
-            file_kind(path)  # raises for a file that is not a data file
+            try:
+                file_kind(path)
+            except ValueError as error:
+                unknown.append(str(error))
+                continue
             found.setdefault(inputs.identity(path), path)
         for path in expanded:  # the contract's spelling: `<data file name>.manifest.json`
             if not is_file and path.endswith(MANIFEST_SUFFIX):
                 manifests.setdefault(inputs.identity(path), path)
+    if unknown:
+        raise ValueError(unknown[0] if len(unknown) == 1 else "; ".join(unknown))
     # A data file's manifest is the one read beside it (manifest.manifest_path), by identity:
     # the same file given by another spelling still claims it.
     claimed = {inputs.identity(path + MANIFEST_SUFFIX) for path in found.values()}
