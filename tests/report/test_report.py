@@ -144,3 +144,18 @@ def test_a_card_number_slipped_into_a_document_is_masked_in_the_page(
     assert "411111******1111" in html and "550000******5559" in html
     found = [m for m in CARD_LIKE.findall(html) if luhn_valid(re.sub(r"[ -]", "", m))]
     assert found == []
+
+
+def test_a_rules_samples_heading_says_when_it_shows_only_the_first_rows(
+    validated_run: dict[str, Any],
+) -> None:
+    import copy
+
+    from fintech_dq.report.run_report import render_run_report
+
+    document = copy.deepcopy(validated_run)
+    rule = next(r for r in document["rule_results"] if r["samples"])
+    rule["samples"] = rule["samples"][:1]
+    rule["failures"] = 6
+    html = render_run_report(document, [document], [], None, "../../index.html")
+    assert f"<code>{rule['rule_id']}</code> (6 rows, the first 1 shown)</h3>" in html

@@ -201,7 +201,9 @@ def _samples(document: dict[str, Any]) -> str:
             for s in samples
         )
         parts.append(
-            f"<h3><code>{text(rule['rule_id'])}</code> ({text(rule['failures'])} rows)</h3>"
+            f"<h3><code>{text(rule['rule_id'])}</code> ({text(rule['failures'])} rows"
+            + (f", the first {len(samples)} shown" if len(samples) < rule["failures"] else "")
+            + ")</h3>"
             f"<table><tr>{head}</tr>{rows}</table>"
         )
     content = "".join(parts) or "<p>No failing rows.</p>"
