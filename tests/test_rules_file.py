@@ -140,6 +140,16 @@ def test_a_broken_column_hides_no_problem_of_the_rules() -> None:
     ]
 
 
+def test_a_wrong_version_hides_no_problem_of_the_rules() -> None:
+    text = MINIMAL.replace("version: 1.0.0", "version: one").replace("error", "eror")
+    problems = problems_of(text)
+    assert len(problems) == 2 and problems[0].startswith("demo.yaml:2:10: version: 'one'")
+    assert (
+        problems[1]
+        == "demo.yaml:11:15: rules[0].severity: 'eror' is not one of warn, error, critical"
+    )
+
+
 @pytest.fixture(scope="module")
 def java_regex() -> Iterator[StandaloneJavaRegex]:
     with standalone_java_regex() as compiler:

@@ -194,16 +194,7 @@ def _check_schema(
 def _breaks_frame(path: tuple[str | int, ...]) -> bool:
     """Whether a top-level structure problem at `path` leaves nothing to build rules from:
     the file, or a whole section, not one column or rule of it."""
-    return (
-        not path
-        or (path[0] in _FRAME_SECTIONS and len(path) == 1)
-        or path[0]
-        not in (
-            *_FRAME_SECTIONS,
-            "schema_policy",
-            "outcome",
-        )
-    )
+    return not path or (path[0] in _FRAME_SECTIONS and len(path) == 1)
 
 
 def _report_unknown_keys(
