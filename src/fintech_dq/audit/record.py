@@ -45,31 +45,31 @@ class AuditRecord:
 
     def business_days(self) -> str | None:
         """The business date (or 'first..last' range) the record concerns, if any."""
-        subject = self.subject
-        if isinstance(subject, dict):
-            day = subject.get("business_date")
-            return str(day) if day else None
-        if not isinstance(subject, str):
+        span = self._business_span()
+        if span is None:
             return None
-        one = _ONE_DAY.search(subject)
-        if one:
-            return one.group(1)
-        span = _DAY_RANGE.search(subject)
-        return f"{span.group(1)}..{span.group(2)}" if span else None
+        first, last = span
+        return first if first == last else f"{first}..{last}"
 
     def is_about(self, business_date: str) -> bool:
         """Whether the record concerns that business date: a run or an alert of the day, the
         day's schema diff, or a reprocessing request whose range holds it."""
+        span = self._business_span()
+        return span is not None and span[0] <= business_date <= span[1]
+
+    def _business_span(self) -> tuple[str, str] | None:
+        """The first and last business dates the subject names (a day: both the same)."""
         subject = self.subject
         if isinstance(subject, dict):
-            return subject.get("business_date") == business_date
+            day = subject.get("business_date")
+            return (day, day) if isinstance(day, str) and day else None
         if not isinstance(subject, str):
-            return False
+            return None
         one = _ONE_DAY.search(subject)
         if one:
-            return one.group(1) == business_date
+            return one.group(1), one.group(1)
         span = _DAY_RANGE.search(subject)
-        return span is not None and span.group(1) <= business_date <= span.group(2)
+        return (span.group(1), span.group(2)) if span else None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
