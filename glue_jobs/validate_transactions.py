@@ -89,15 +89,20 @@ def staging_root(args: dict[str, str], inputs: list[str]) -> str | None:
 
 
 def spark_session() -> Any:
-    """Glue's session on Glue; a local one elsewhere."""
+    """Glue's session on Glue (its context started with the settings the engine's kept
+    rows need, KEPT_ROWS_CONF); a local one elsewhere."""
     try:
         from awsglue.context import GlueContext
+        from pyspark import SparkConf
         from pyspark.context import SparkContext
     except ImportError:
         from fintech_dq.spark_session import local_spark
 
         return local_spark("validate_transactions")
-    return GlueContext(SparkContext.getOrCreate()).spark_session
+    from fintech_dq.spark_session import KEPT_ROWS_CONF
+
+    conf = SparkConf().setAll(list(KEPT_ROWS_CONF.items()))
+    return GlueContext(SparkContext.getOrCreate(conf)).spark_session
 
 
 def main(argv: list[str]) -> int:

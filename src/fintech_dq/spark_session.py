@@ -49,6 +49,17 @@ REQUIRED_CONF: dict[str, str] = {
     "spark.sql.legacy.parquet.nanosAsLong": "true",
 }
 
+# Rows the engine keeps that do not fit in memory as objects are kept serialised
+# (fintech_dq.kept_rows), which is only right when the serializer writes every row in full:
+# Kryo does, Java serialisation does not. The rows hold no shared objects, so Kryo needs no
+# reference tracking. Read when the SparkContext starts: local sessions get them from
+# local_spark, the Glue job from the SparkConf it starts its context with. (Kryo also
+# serialises RDD shuffles and broadcasts; Spark SQL's shuffles use their own serializer.)
+KEPT_ROWS_CONF: dict[str, str] = {
+    "spark.serializer": "org.apache.spark.serializer.KryoSerializer",
+    "spark.kryo.referenceTracking": "false",
+}
+
 S3A_JARS = ("hadoop-aws-3.3.1.jar", "aws-java-sdk-bundle-1.11.901.jar")
 S3A_JARS_DIR = Path(sys.prefix) / "share" / "s3a-jars"  # where scripts/setup puts them
 _ENV_PROVIDER = "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
@@ -80,7 +91,7 @@ def local_spark(app_name: str = "fintech-dq", cores: int | None = None) -> Spark
         .config("spark.driver.extraJavaOptions", f"-Duser.timezone=UTC {_LOG_CONFIG_OPTION}")
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
     )
-    for key, value in REQUIRED_CONF.items():
+    for key, value in {**REQUIRED_CONF, **KEPT_ROWS_CONF}.items():
         builder = builder.config(key, value)
     jars = s3a_jars()
     if jars:  # only takes effect when this starts the JVM (spark-submit: spark_submit_options)

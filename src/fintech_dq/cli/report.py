@@ -45,6 +45,7 @@ def run_report(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from error
     print(f"report: s3://{locations.audit_bucket}/{key}")
     print(f"index:  s3://{locations.audit_bucket}/{index_key(locations)}")
-    if args.out:
-        print(f"copies: {args.out}")
+    if args.out:  # under the bucket's keys, so that the links between the copies work
+        print(f"copies: {args.out / key} (open it in a browser)")
+        print(f"        {args.out / index_key(locations)}")
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 
 from fintech_dq.report.page import text
 
@@ -64,12 +65,12 @@ def line_chart(
             f'height="{max(bottom - top, 1):.1f}" fill="#2da44e" fill-opacity="0.15">'
             f"<title>band {_short(band[0])} to {_short(band[1])}</title></rect>"
         )
-    for fraction in (0, 0.5, 1):
-        value = low + (high - low) * Decimal(str(fraction))
+    ticks = [low + (high - low) * Decimal(str(fraction)) for fraction in (0, 0.5, 1)]
+    for value, shown in zip(ticks, axis_labels(ticks), strict=True):
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             f'stroke="#d0d7de" stroke-width="1"/><text x="{LEFT - 6}" y="{y(value) + 4:.1f}" '
-            f'text-anchor="end" font-size="11">{text(_short(value))}{text(unit)}</text>'
+            f'text-anchor="end" font-size="11">{text(shown)}{text(unit)}</text>'
         )
     step = max(1, len(labels) // 6)
     for index in range(0, len(labels), step):
@@ -103,16 +104,40 @@ def line_chart(
     return "".join(parts)
 
 
+_SCALES = ((Decimal(10) ** 9, "G"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 3, "k"))
+
+
 def _short(value: Decimal) -> str:
-    """Readable axis and tooltip text (the tables carry the exact decimals)."""
-    magnitude = abs(value)
-    if magnitude < Decimal("1e-9"):
+    """Readable tooltip text: 4 significant digits in plain digits without trailing zeros,
+    with k, M or G from a thousand up (the tables carry the exact decimals)."""
+    if abs(value) < Decimal("1e-9"):
         return "0"
-    for limit, suffix in (
-        (Decimal(10) ** 9, "G"),
-        (Decimal(10) ** 6, "M"),
-        (Decimal(10) ** 3, "k"),
-    ):
-        if magnitude >= limit:
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:.4g}"
+    rounded = round(value, 3 - _exponent(value))
+    limit, suffix = _scale(abs(rounded))
+    return _plain(rounded / limit) + suffix
+
+
+def axis_labels(ticks: list[Decimal]) -> list[str]:
+    """One axis's tick labels, all with the same scale and number of decimal places (enough
+    to tell the ticks apart), so an axis reads 0, 0.96, 1.92 rather than 0, 0.9600, 1.920."""
+    limit, suffix = _scale(max(abs(t) for t in ticks))
+    scaled = [t / limit for t in ticks]
+    step = min((abs(b - a) for a, b in pairwise(scaled) if b != a), default=Decimal(1))
+    step = round(step, 2 - _exponent(step)).normalize()  # 3 significant digits
+    places = min(max(-int(step.as_tuple().exponent), 0), 12)
+    labels = [f"{round(v, places):.{places}f}" for v in scaled]
+    return ["0" if Decimal(label) == 0 else label + suffix for label in labels]
+
+
+def _scale(magnitude: Decimal) -> tuple[Decimal, str]:
+    return next(((lim, suf) for lim, suf in _SCALES if magnitude >= lim), (Decimal(1), ""))
+
+
+def _exponent(value: Decimal) -> int:
+    """Position of the first significant digit: 0 for 1.5, -2 for 0.034 (value not 0)."""
+    return value.adjusted() if value else 0
+
+
+def _plain(value: Decimal) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
