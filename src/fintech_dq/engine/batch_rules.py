@@ -12,6 +12,7 @@ from fintech_dq.contract import RuleSpec
 from fintech_dq.engine.history import band_for
 from fintech_dq.engine.metrics import BatchFigures
 from fintech_dq.ingest import FileFinding, InputFile
+from fintech_dq.monitoring.bands import plain_digits
 
 
 @dataclass
@@ -126,7 +127,8 @@ def manifest_totals(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
             ours, theirs = found.get(currency, Decimal(0)), declared.get(currency, Decimal(0))
             if ours != theirs:
                 problems.append(
-                    f"{file.path}: {currency} total {_plain(ours)}, manifest says {_plain(theirs)}"
+                    f"{file.path}: {currency} total {plain_digits(ours)}, "
+                    f"manifest says {plain_digits(theirs)}"
                 )
     return _manifest_outcome(rule, problems, unchecked, checked, "no file came with a manifest")
 
@@ -191,8 +193,8 @@ def volume_band(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
         []
         if band.contains(value)
         else [
-            f"{facts.rows_in} rows, expected {_plain(band.low)} to {_plain(band.high)} "
-            f"(median {_plain(band.median)} over {band.days} days, {band.basis})"
+            f"{facts.rows_in} rows, expected {plain_digits(band.low)} to {plain_digits(band.high)} "
+            f"(median {plain_digits(band.median)} over {band.days} days, {band.basis})"
         ]
     )
     return _result(rule, problems, {"value": facts.rows_in, "band": band.as_dict()})
@@ -246,19 +248,13 @@ def amount_totals_drift(rule: RuleSpec, facts: BatchFacts) -> RuleOutcome:
         )
         if band is None:
             continue
-        measured[currency] = {"value": _plain(total), "band": band.as_dict()}
+        measured[currency] = {"value": plain_digits(total), "band": band.as_dict()}
         if not band.contains(total):
             problems.append(
-                f"{currency}: total {_plain(total)}, expected {_plain(band.low)} to "
-                f"{_plain(band.high)} (median over {band.days} days, {band.basis})"
+                f"{currency}: total {plain_digits(total)}, expected {plain_digits(band.low)} to "
+                f"{plain_digits(band.high)} (median over {band.days} days, {band.basis})"
             )
     return _result(rule, problems, measured)
-
-
-def _plain(value: Decimal) -> str:
-    """A decimal as plain text without exponent or needless trailing zeros."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 BATCH_RULE_EVALUATORS: dict[str, Callable[[RuleSpec, BatchFacts], RuleOutcome]] = {
@@ -275,7 +271,3 @@ BATCH_RULE_EVALUATORS: dict[str, Callable[[RuleSpec, BatchFacts], RuleOutcome]] 
     "null_rate_drift": null_rate_drift,
     "amount_totals_drift": amount_totals_drift,
 }
-
-
-def plain_decimal(value: Decimal) -> str:
-    return _plain(value)

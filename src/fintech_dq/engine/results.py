@@ -10,11 +10,12 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from fintech_dq.contract import DatasetRules, Severity
-from fintech_dq.engine.batch_rules import RuleOutcome, plain_decimal
+from fintech_dq.engine.batch_rules import RuleOutcome
 from fintech_dq.engine.evaluate import VIOLATIONS
 from fintech_dq.ingest import FileFinding, InputFile
 from fintech_dq.masked_documents import masked
 from fintech_dq.masking import mask_card_numbers_in_text
+from fintech_dq.monitoring.bands import plain_digits
 
 SCHEMA_VERSION = 1
 SAMPLES_PER_RULE = 5
@@ -103,7 +104,7 @@ def input_entry(file: InputFile, records: int, rejected: int) -> dict[str, Any]:
             else {
                 "path": manifest.path,
                 "record_count": manifest.record_count,
-                "totals": {c: plain_decimal(v) for c, v in sorted(manifest.totals.items())},
+                "totals": {c: plain_digits(v) for c, v in sorted(manifest.totals.items())},
                 "sha256": manifest.sha256,
             },
         }

@@ -35,7 +35,6 @@ from fintech_dq.engine.batch_rules import (
     BATCH_RULE_EVALUATORS,
     BatchFacts,
     RuleOutcome,
-    plain_decimal,
 )
 from fintech_dq.engine.evaluate import (
     CompiledRules,
@@ -78,6 +77,7 @@ from fintech_dq.engine.typed_columns import with_typed_columns
 from fintech_dq.ingest import FileFinding, RawBatch, read_batch
 from fintech_dq.ingest.model import holds_card_number
 from fintech_dq.masked_documents import masked_results
+from fintech_dq.monitoring.bands import plain_digits
 from fintech_dq.spark_session import apply_required_conf
 
 ID_COLUMN = "transaction_id"
@@ -420,7 +420,7 @@ def _totals(totals: dict[str, Any], withhold_card_numbers: bool = False) -> dict
     metric values unmasked: a large VND total looks like a card number as often)."""
     shown: dict[str, str | None] = {}
     for currency, value in sorted(totals.items()):
-        text = plain_decimal(value)
+        text = plain_digits(value)
         withheld = withhold_card_numbers and holds_card_number(text)
         shown[currency] = None if withheld else text
     return shown

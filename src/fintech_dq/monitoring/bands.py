@@ -75,5 +75,10 @@ def plain_figure(value: Decimal) -> str:
     exponent, no float rounding); six decimals for rates below 1,000."""
     if abs(value) < 1000 and value != value.to_integral_value():
         value = round(value, 6)
+    return plain_digits(value)
+
+
+def plain_digits(value: Decimal) -> str:
+    """A decimal exactly as plain text: no exponent, no needless trailing zeros."""
     shown = format(value, "f")
     return shown.rstrip("0").rstrip(".") if "." in shown else shown

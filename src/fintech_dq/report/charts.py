@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
 
+from fintech_dq.monitoring.bands import plain_digits
 from fintech_dq.report.page import text
 
 WIDTH, HEIGHT = 640, 200
@@ -114,7 +115,7 @@ def _short(value: Decimal) -> str:
         return "0"
     rounded = round(value, 3 - _exponent(value))
     limit, suffix = _scale(abs(rounded))
-    return _plain(rounded / limit) + suffix
+    return plain_digits(rounded / limit) + suffix
 
 
 def axis_labels(ticks: list[Decimal]) -> list[str]:
@@ -136,8 +137,3 @@ def _scale(magnitude: Decimal) -> tuple[Decimal, str]:
 def _exponent(value: Decimal) -> int:
     """Position of the first significant digit: 0 for 1.5, -2 for 0.034 (value not 0)."""
     return value.adjusted() if value else 0
-
-
-def _plain(value: Decimal) -> str:
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
