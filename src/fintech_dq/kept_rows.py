@@ -14,8 +14,9 @@ So rows only where both frames of a run fit in half the storage memory.
 Where they do not fit, the rows are kept serialised (Spark's block manager holds each row's
 bytes, lz4-compressed as PySpark sets spark.rdd.compress, spilling to disk) when the
 session serialises with Kryo (`spark_session.KEPT_ROWS_CONF`, read only when the session
-starts); otherwise in the columnar cache. Measured at 10M rows on 8 GB, fresh JVM: 220.5 s
-against 258.7 s with the columnar cache. The trap this avoids: the plan hands out one reused
+starts); otherwise in the columnar cache. Measured at 10M rows on 8 GB: 220.5 s against
+258.7 s with the columnar cache (step timings, fresh JVM), 233.9 s against 244.5 s in the
+benchmark (docs/benchmarks.md). The trap this avoids: the plan hands out one reused
 row object, and Java serialisation (Spark's default) writes an object it has seen as a
 back-reference until its stream resets every 100 objects, so 100,000 rows kept that way
 read back as 1,000 distinct ones; Spark's Kryo stream writes every record in full.
